@@ -32,7 +32,7 @@ def compiler_accepts(flag):
         return result.returncode == 0
 
 
-compile_args = ["-O3", "-std=c99", "-fno-strict-aliasing"]
+compile_args = ["-O3", "-std=gnu99", "-fno-strict-aliasing"]
 if sys.platform != "win32":
     compile_args.append("-pthread")
     if os.environ.get("W2V_NATIVE", "1") != "0" and compiler_accepts("-march=native"):

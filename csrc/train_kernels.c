@@ -1,0 +1,243 @@
+/* See train_kernels.h. Every formula here is word2vec.c's unless a comment says otherwise. */
+#include "train_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+/* word2vec.c indexes its table with (int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2)),
+ * an integer division: 1000 / 6 / 2 = 83 slots per unit. Kept as is, to match its numbers. */
+#define SIGMOID_SCALE (W2V_EXP_TABLE_SIZE / W2V_MAX_EXP / 2)
+
+static inline uint64_t next_rand(uint64_t *state) {
+    /* word2vec.c's linear congruential generator */
+    *state = *state * (uint64_t)25214903917ULL + 11;
+    return *state;
+}
+
+static inline int sigmoid_index(real f) {
+    return (int)((f + W2V_MAX_EXP) * SIGMOID_SCALE);
+}
+
+void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus) {
+    for (int i = 0; i <= W2V_EXP_TABLE_SIZE; i++) {
+        real e = (real)exp((i / (real)W2V_EXP_TABLE_SIZE * 2 - 1) * W2V_MAX_EXP);
+        sigmoid[i] = e / (e + 1);
+        log_sigmoid[i] = (real)log(sigmoid[i]);
+        log_one_minus[i] = (real)log(1.0 - (double)sigmoid[i]);
+    }
+}
+
+void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed) {
+    uint64_t state = seed;
+    for (int64_t i = 0; i < vocab_size * dim; i++) {
+        uint64_t r = next_rand(&state);
+        vectors[i] = (real)((((r & 0xFFFF) / (real)65536) - 0.5) / dim);  /* in double, as word2vec.c */
+    }
+}
+
+/* Vector helpers. Eight independent partial sums let the compiler use SIMD for the dot
+ * product without -ffast-math (a plain float sum is a serial dependency chain). */
+static inline real dot(const real *a, const real *b, int n) {
+    real s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        s0 += a[i] * b[i];         s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3];
+        s4 += a[i + 4] * b[i + 4]; s5 += a[i + 5] * b[i + 5];
+        s6 += a[i + 6] * b[i + 6]; s7 += a[i + 7] * b[i + 7];
+    }
+    real s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    for (; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static inline void axpy(real g, const real *restrict x, real *restrict y, int n) {
+    for (int i = 0; i < n; i++) y[i] += g * x[i];
+}
+
+/* One logistic unit shared by hs and ns: updates `error` (the input's gradient) and
+ * the output row, adds the unit's loss. Returns nothing; the caller picks the clipping. */
+static inline void logistic_update(const real *in, real *out_row, real *error, real g, int dim) {
+    axpy(g, out_row, error, dim);
+    axpy(g, in, out_row, dim);
+}
+
+/* -log p(label | f): table lookup inside the clip range, the asymptote outside it. */
+static inline double unit_loss(const w2v_model *m, real f, int label) {
+    if (f > W2V_MAX_EXP) return label ? 0.0 : f;
+    if (f < -W2V_MAX_EXP) return label ? -f : 0.0;
+    int i = sigmoid_index(f);
+    return label ? -m->log_sigmoid_table[i] : -m->log_one_minus_table[i];
+}
+
+/* Hierarchical softmax: predict `word` through its Huffman path from input `in`. */
+static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
+    const int dim = m->dim;
+    const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int len = m->code_lengths[word];
+    for (int d = 0; d < len; d++) {
+        real *row = m->hs_vectors + (int64_t)point[d] * dim;
+        real f = dot(in, row, dim);
+        int label = 1 - code[d];
+        t->loss += unit_loss(m, f, label);
+        /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns) */
+        if (f <= -W2V_MAX_EXP || f >= W2V_MAX_EXP) continue;
+        real g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
+        logistic_update(in, row, t->hidden_error, g, dim);
+    }
+}
+
+/* Negative sampling: `word` as positive, `negative` noise words as negatives. */
+static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
+    const int dim = m->dim;
+    int n = 0;
+    /* Draw all targets first (same generator sequence as word2vec.c, which draws them one
+     * by one) so their rows can be prefetched while earlier ones are computed. */
+    t->negatives[n++] = word;
+    for (int d = 0; d < m->negative; d++) {
+        uint64_t r = next_rand(&t->next_random);
+        int32_t target = m->noise_table[(r >> 16) % (uint64_t)m->noise_table_size];
+        /* word2vec.c: </s> drawn from the table is replaced by a uniform word id */
+        if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
+        if (target == word) continue;  /* word2vec.c: a negative equal to the target is skipped */
+        t->negatives[n++] = target;
+        __builtin_prefetch(m->ns_vectors + (int64_t)target * dim);
+    }
+    for (int d = 0; d < n; d++) {
+        real *row = m->ns_vectors + (int64_t)t->negatives[d] * dim;
+        int label = d == 0;
+        real f = dot(in, row, dim);
+        real g;
+        if (f > W2V_MAX_EXP) g = (label - 1) * t->alpha;
+        else if (f < -W2V_MAX_EXP) g = (label - 0) * t->alpha;
+        else g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
+        t->loss += unit_loss(m, f, label);
+        logistic_update(in, row, t->hidden_error, g, dim);
+    }
+}
+
+/* The exact softmax over the whole vocabulary (textbook objective; O(V * dim)). */
+static void softmax_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
+    const int dim = m->dim;
+    const int64_t V = m->vocab_size;
+    real *scores = t->scores;
+    real top = -INFINITY;
+    for (int64_t j = 0; j < V; j++) {
+        scores[j] = dot(in, m->softmax_vectors + j * dim, dim);
+        if (scores[j] > top) top = scores[j];
+    }
+    double total = 0;
+    for (int64_t j = 0; j < V; j++) {
+        scores[j] = (real)exp((double)(scores[j] - top));
+        total += scores[j];
+    }
+    t->loss += -log(scores[word] / total);
+    for (int64_t j = 0; j < V; j++) {
+        real g = ((j == word) - (real)(scores[j] / total)) * t->alpha;
+        logistic_update(in, m->softmax_vectors + j * dim, t->hidden_error, g, dim);
+    }
+}
+
+static inline void output_steps(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
+    if (m->hs) hs_step(m, t, in, word);
+    if (m->negative > 0) ns_step(m, t, in, word);
+    if (m->softmax) softmax_step(m, t, in, word);
+    t->loss_examples++;
+}
+
+static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
+    const int dim = m->dim;
+    const int32_t *sen = t->sentence;
+    for (int pos = 0; pos < len; pos++) {
+        int32_t word = sen[pos];
+        /* dynamic window: word2vec.c shrinks it by b, uniform in 0..window-1 */
+        int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
+        for (int a = b; a < m->window * 2 + 1 - b; a++) {
+            if (a == m->window) continue;
+            int c = pos - m->window + a;
+            if (c < 0 || c >= len) continue;
+            /* skip-gram in word2vec.c: the context word's vector predicts the centre word */
+            real *in = m->input_vectors + (int64_t)sen[c] * dim;
+            memset(t->hidden_error, 0, dim * sizeof(real));
+            output_steps(m, t, in, word);
+            axpy(1, t->hidden_error, in, dim);
+        }
+    }
+}
+
+static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
+    const int dim = m->dim;
+    const int32_t *sen = t->sentence;
+    real *hidden = t->hidden;
+    for (int pos = 0; pos < len; pos++) {
+        int32_t word = sen[pos];
+        int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
+        int lo = b, hi = m->window * 2 + 1 - b, used = 0;
+        memset(hidden, 0, dim * sizeof(real));
+        memset(t->hidden_error, 0, dim * sizeof(real));
+        for (int a = lo; a < hi; a++) {
+            int c = pos - m->window + a;
+            if (a == m->window || c < 0 || c >= len) continue;
+            axpy(1, m->input_vectors + (int64_t)sen[c] * dim, hidden, dim);
+            used++;
+        }
+        if (!used) continue;
+        if (m->cbow_mean) {
+            for (int i = 0; i < dim; i++) hidden[i] /= used;
+        }
+        output_steps(m, t, hidden, word);
+        /* word2vec.c adds the whole gradient to every context word (not divided by used) */
+        for (int a = lo; a < hi; a++) {
+            int c = pos - m->window + a;
+            if (a == m->window || c < 0 || c >= len) continue;
+            axpy(1, t->hidden_error, m->input_vectors + (int64_t)sen[c] * dim, dim);
+        }
+    }
+}
+
+real w2v_alpha_at(const w2v_model *m, int64_t words_done) {
+    double progress = words_done / (double)m->total_words;
+    if (m->min_alpha >= 0) {
+        /* gensim-style: linear from alpha down to min_alpha */
+        double a = m->starting_alpha - (m->starting_alpha - m->min_alpha) * progress;
+        return (real)(a < m->min_alpha ? m->min_alpha : a);
+    }
+    double a = m->starting_alpha * (1 - progress);
+    double floor = m->starting_alpha * 0.0001;
+    return (real)(a < floor ? floor : a);
+}
+
+int64_t w2v_words_done(const w2v_model *m) {
+    return __atomic_load_n(m->words_done, __ATOMIC_RELAXED);
+}
+
+void w2v_flush_words(const w2v_model *m, w2v_thread *t) {
+    int64_t done = __atomic_add_fetch(m->words_done, t->words_pending, __ATOMIC_RELAXED);
+    t->words_pending = 0;
+    t->alpha = w2v_alpha_at(m, done);
+}
+
+int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) {
+    int64_t i = 0;
+    while (i < count) {
+        if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE) w2v_flush_words(m, t);
+        int len = 0;
+        while (i < count) {
+            int32_t word = ids[i++];
+            t->words_pending++;      /* counted before subsampling, </s> included */
+            if (word == 0) break;    /* </s> ends the sentence and is never trained */
+            if (m->keep_thresholds) {
+                real ran = m->keep_thresholds[word];
+                uint64_t r = next_rand(&t->next_random);
+                if (ran < (r & 0xFFFF) / (real)65536) continue;
+            }
+            t->sentence[len++] = word;
+            if (len >= W2V_MAX_SENTENCE) break;
+        }
+        if (m->cbow) train_sentence_cbow(m, t, len);
+        else train_sentence_sg(m, t, len);
+    }
+    w2v_flush_words(m, t);
+    return count;
+}

@@ -1,0 +1,77 @@
+/* The training kernels: word2vec.c's updates for skip-gram / CBOW with hierarchical
+ * softmax, negative sampling or a full softmax, run by N threads on shared matrices
+ * without locks (Hogwild), exactly as word2vec.c's TrainModelThread does.
+ *
+ * Plain C with no Python in sight, so the loops run without the GIL and can be tested
+ * and profiled on their own. */
+#ifndef W2V_TRAIN_KERNELS_H
+#define W2V_TRAIN_KERNELS_H
+
+#include <stdint.h>
+
+#define W2V_MAX_EXP 6             /* word2vec.c: sigmoid clipped outside [-6, 6] */
+#define W2V_EXP_TABLE_SIZE 1000   /* word2vec.c: 1000 precomputed sigmoid values */
+#define W2V_MAX_CODE_LENGTH 40    /* word2vec.c: longest Huffman code */
+#define W2V_MAX_SENTENCE 1000     /* word2vec.c: kept words per sentence */
+#define W2V_WORDS_PER_ALPHA_UPDATE 10000  /* word2vec.c re-computes alpha every 10k words */
+
+typedef float real;
+
+/* Everything the threads share; filled once by the driver, read-only but for the
+ * matrices (updated Hogwild) and the word counter (updated atomically). */
+typedef struct {
+    real *input_vectors;          /* syn0: V x dim, the vectors written out */
+    real *hs_vectors;             /* syn1: (V - 1) x dim Huffman inner nodes, or NULL */
+    real *ns_vectors;             /* syn1neg: V x dim output vectors, or NULL */
+    real *softmax_vectors;        /* V x dim output vectors of the exact softmax, or NULL */
+    const real *sigmoid_table;    /* W2V_EXP_TABLE_SIZE + 1 entries */
+    const real *log_sigmoid_table;     /* log(sigmoid) on the same grid, for the loss */
+    const real *log_one_minus_table;   /* log(1 - sigmoid) on the same grid */
+    const uint8_t *codes;         /* V x W2V_MAX_CODE_LENGTH */
+    const int32_t *points;        /* V x W2V_MAX_CODE_LENGTH */
+    const int32_t *code_lengths;  /* V */
+    const int32_t *noise_table;   /* unigram^0.75 table */
+    int64_t noise_table_size;
+    const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
+    int64_t vocab_size;
+    int dim, window, negative, hs, softmax, cbow, cbow_mean;
+    double starting_alpha, min_alpha;  /* min_alpha < 0: word2vec.c's floor of alpha * 1e-4 */
+    int64_t total_words;          /* iter * train_words + 1, the decay horizon */
+    int64_t *words_done;          /* shared progress counter (atomic) */
+} w2v_model;
+
+/* One per thread: its random generator, scratch vectors and running loss. */
+typedef struct {
+    uint64_t next_random;
+    real alpha;
+    int64_t words_pending;        /* read but not yet added to *words_done */
+    double loss;                  /* float64: a float32 total saturates on real corpora */
+    int64_t loss_examples;
+    real *hidden;                 /* neu1: the CBOW input average, dim */
+    real *hidden_error;           /* neu1e: the input gradient, dim */
+    real *scores;                 /* vocab_size, for the exact softmax only */
+    int32_t sentence[W2V_MAX_SENTENCE + 1];
+    int32_t *negatives;           /* negative + 1 targets drawn ahead, to prefetch their rows */
+} w2v_thread;
+
+void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);
+
+/* word2vec.c's initial input vectors: uniform in [-0.5, 0.5) / dim from its generator
+ * started at `seed` (word2vec.c uses 1, our default too, so both start identical). */
+void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed);
+
+/* Current learning rate for a given global word count (word2vec.c's linear decay). */
+real w2v_alpha_at(const w2v_model *m, int64_t words_done);
+
+/* Train on `count` word ids (0 = end of sentence), as word2vec.c's thread loop does on
+ * the words it reads: counts, subsamples, cuts sentences at </s> or 1000 kept words,
+ * and updates alpha every 10k words. Returns the number of ids consumed (= count). */
+int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count);
+
+/* The shared word counter, read atomically (for progress from another thread). */
+int64_t w2v_words_done(const w2v_model *m);
+
+/* Add the thread's pending word count to the shared counter. */
+void w2v_flush_words(const w2v_model *m, w2v_thread *t);
+
+#endif

@@ -1,0 +1,197 @@
+# cython: language_level=3
+"""Python handles on the C training kernels (csrc/train_kernels.c).
+
+`SharedModel` owns what all threads share (matrices, tables, the progress counter);
+`ThreadState` owns one thread's generator, scratch space and loss. `ThreadState.train`
+runs the kernel on a batch of word ids with the GIL released, so N Python threads
+calling it train in parallel, Hogwild, as word2vec.c's pthreads do.
+"""
+import numpy as np
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+
+cnp.import_array()
+
+cdef extern from "train_kernels.h":
+    ctypedef float real
+    int W2V_EXP_TABLE_SIZE
+    int W2V_MAX_CODE_LENGTH
+    ctypedef struct w2v_model:
+        real *input_vectors
+        real *hs_vectors
+        real *ns_vectors
+        real *softmax_vectors
+        const real *sigmoid_table
+        const real *log_sigmoid_table
+        const real *log_one_minus_table
+        const uint8_t *codes
+        const int32_t *points
+        const int32_t *code_lengths
+        const int32_t *noise_table
+        int64_t noise_table_size
+        const real *keep_thresholds
+        int64_t vocab_size
+        int dim, window, negative, hs, softmax, cbow, cbow_mean
+        double starting_alpha, min_alpha
+        int64_t total_words
+        int64_t *words_done
+    ctypedef struct w2v_thread:
+        uint64_t next_random
+        real alpha
+        int64_t words_pending
+        double loss
+        int64_t loss_examples
+        real *hidden
+        real *hidden_error
+        real *scores
+        int32_t *negatives
+    void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
+    void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
+    real w2v_alpha_at(const w2v_model *m, int64_t words_done)
+    int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
+    void w2v_flush_words(const w2v_model *m, w2v_thread *t) nogil
+    int64_t w2v_words_done(const w2v_model *m) nogil
+
+EXP_TABLE_SIZE = W2V_EXP_TABLE_SIZE
+MAX_CODE_LENGTH = W2V_MAX_CODE_LENGTH
+
+
+def sigmoid_tables():
+    """word2vec.c's sigmoid table and the log-sigmoid tables used for the loss."""
+    sigmoid = np.zeros(W2V_EXP_TABLE_SIZE + 1, dtype=np.float32)
+    log_sigmoid = np.zeros_like(sigmoid)
+    log_one_minus = np.zeros_like(sigmoid)
+    cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus
+    w2v_fill_tables(&s[0], &ls[0], &lo[0])
+    return sigmoid, log_sigmoid, log_one_minus
+
+
+def init_input_vectors(Py_ssize_t vocab_size, int dim, uint64_t seed):
+    """word2vec.c's initial input vectors (uniform in [-0.5, 0.5) / dim)."""
+    vectors = np.empty((vocab_size, dim), dtype=np.float32)
+    cdef real[:, ::1] v = vectors
+    if vocab_size:
+        w2v_init_input_vectors(&v[0, 0], vocab_size, dim, seed)
+    return vectors
+
+
+cdef real *matrix_pointer(object array):
+    if array is None:
+        return NULL
+    cdef real[:, ::1] view = array
+    return &view[0, 0]
+
+
+cdef class SharedModel:
+    """The state every training thread shares."""
+    cdef w2v_model model
+    cdef int64_t _words_done
+    cdef readonly object input_vectors, hs_vectors, ns_vectors, softmax_vectors
+    cdef object _keep  # keeps every array the C struct points into alive
+
+    def __init__(self, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
+                 codes, points, code_lengths, noise_table, keep_thresholds,
+                 int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
+                 double alpha, double min_alpha, int64_t total_words):
+        sigmoid, log_sigmoid, log_one_minus = sigmoid_tables()
+        codes = np.ascontiguousarray(codes, dtype=np.uint8)
+        points = np.ascontiguousarray(points, dtype=np.int32)
+        code_lengths = np.ascontiguousarray(code_lengths, dtype=np.int32)
+        noise_table = np.ascontiguousarray(noise_table if noise_table is not None else np.zeros(1),
+                                           dtype=np.int32)
+        self._keep = [sigmoid, log_sigmoid, log_one_minus, codes, points, code_lengths,
+                      noise_table, keep_thresholds]
+        self.input_vectors = input_vectors
+        self.hs_vectors = hs_vectors
+        self.ns_vectors = ns_vectors
+        self.softmax_vectors = softmax_vectors
+        cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus
+        cdef uint8_t[:, ::1] c = codes
+        cdef int32_t[:, ::1] p = points
+        cdef int32_t[::1] cl = code_lengths, nt = noise_table
+        cdef real[::1] keep
+        vocab_size, dim = input_vectors.shape
+        self.model.input_vectors = matrix_pointer(input_vectors)
+        self.model.hs_vectors = matrix_pointer(hs_vectors) if hs and vocab_size > 1 else NULL
+        self.model.ns_vectors = matrix_pointer(ns_vectors)
+        self.model.softmax_vectors = matrix_pointer(softmax_vectors)
+        self.model.sigmoid_table = &s[0]
+        self.model.log_sigmoid_table = &ls[0]
+        self.model.log_one_minus_table = &lo[0]
+        self.model.codes = &c[0, 0]
+        self.model.points = &p[0, 0]
+        self.model.code_lengths = &cl[0]
+        self.model.noise_table = &nt[0]
+        self.model.noise_table_size = len(noise_table)
+        if keep_thresholds is None:
+            self.model.keep_thresholds = NULL
+        else:
+            keep = keep_thresholds
+            self.model.keep_thresholds = &keep[0]
+        self.model.vocab_size = vocab_size
+        self.model.dim = dim
+        self.model.window = window
+        self.model.negative = negative
+        self.model.hs = hs and self.model.hs_vectors != NULL
+        self.model.softmax = softmax
+        self.model.cbow = cbow
+        self.model.cbow_mean = cbow_mean
+        self.model.starting_alpha = alpha
+        self.model.min_alpha = min_alpha
+        self.model.total_words = total_words
+        self._words_done = 0
+        self.model.words_done = &self._words_done
+
+    @property
+    def words_done(self):
+        """Words (</s> included) the threads have read so far, over all passes."""
+        return w2v_words_done(&self.model)
+
+    @property
+    def alpha(self):
+        """The learning rate at the current progress."""
+        return w2v_alpha_at(&self.model, self.words_done)
+
+
+cdef class ThreadState:
+    """One training thread's own generator, scratch vectors and loss."""
+    cdef w2v_thread state
+    cdef SharedModel shared
+    cdef object _buffers
+
+    def __init__(self, SharedModel shared, uint64_t seed):
+        cdef int dim = shared.model.dim
+        hidden = np.zeros(dim, dtype=np.float32)
+        hidden_error = np.zeros(dim, dtype=np.float32)
+        scores = np.zeros(max(shared.model.vocab_size, 1) if shared.model.softmax else 1,
+                          dtype=np.float32)
+        negatives = np.zeros(shared.model.negative + 1, dtype=np.int32)
+        self._buffers = (hidden, hidden_error, scores, negatives)
+        cdef real[::1] h = hidden, he = hidden_error, sc = scores
+        cdef int32_t[::1] ng = negatives
+        self.shared = shared
+        self.state.next_random = seed
+        self.state.alpha = w2v_alpha_at(&shared.model, shared.words_done)
+        self.state.words_pending = 0
+        self.state.loss = 0
+        self.state.loss_examples = 0
+        self.state.hidden = &h[0]
+        self.state.hidden_error = &he[0]
+        self.state.scores = &sc[0]
+        self.state.negatives = &ng[0]
+
+    def train(self, const int32_t[::1] ids):
+        """Train on a batch of word ids (0 = end of sentence), without the GIL."""
+        cdef Py_ssize_t n = ids.shape[0]
+        if n == 0:
+            return 0
+        with nogil:
+            w2v_train_ids(&self.shared.model, &self.state, &ids[0], n)
+        return n
+
+    def take_loss(self):
+        """(summed loss, examples) since the last call; resets both."""
+        result = (self.state.loss, self.state.loss_examples)
+        self.state.loss = 0
+        self.state.loss_examples = 0
+        return result
