@@ -1,0 +1,79 @@
+"""The C kernels' tables and initialisation against word2vec.c's formulas."""
+import math
+
+import numpy as np
+import pytest
+
+from w2v import _train
+
+
+def test_sigmoid_table_matches_word2vec_c():
+    sigmoid, log_sigmoid, log_one_minus = _train.sigmoid_tables()
+    assert len(sigmoid) == 1001
+    for i in (0, 1, 250, 500, 777, 999):
+        x = (i / 1000 * 2 - 1) * 6
+        assert sigmoid[i] == pytest.approx(1 / (1 + math.exp(-x)), rel=1e-6)
+        assert log_sigmoid[i] == pytest.approx(math.log(sigmoid[i]), rel=1e-5)
+        assert log_one_minus[i] == pytest.approx(math.log(1 - sigmoid[i]), rel=1e-4)
+    assert sigmoid[500] == pytest.approx(0.5)
+    assert np.all(np.diff(sigmoid[:1000]) > 0)
+
+
+def reference_init(vocab_size, dim, seed=1):
+    """word2vec.c's InitNet loop, written out in Python."""
+    state = seed
+    out = np.empty(vocab_size * dim, dtype=np.float32)
+    for i in range(vocab_size * dim):
+        state = (state * 25214903917 + 11) % 2**64
+        out[i] = np.float32(((state & 0xFFFF) / np.float32(65536) - 0.5) / dim)
+    return out.reshape(vocab_size, dim)
+
+
+def test_input_vectors_start_as_word2vec_c():
+    got = _train.init_input_vectors(7, 5, 1)
+    assert np.array_equal(got, reference_init(7, 5))
+    assert np.all(np.abs(got) <= 0.5 / 5)
+
+
+def test_other_seed_gives_other_vectors():
+    assert not np.array_equal(_train.init_input_vectors(3, 4, 1), _train.init_input_vectors(3, 4, 2))
+
+
+def shared_model(alpha=0.025, min_alpha=-1.0, total_words=1001):
+    vectors = _train.init_input_vectors(3, 4, 1)
+    codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
+    points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
+    return _train.SharedModel(vectors, None, np.zeros((3, 4), np.float32), None, codes, points,
+                              np.zeros(1, np.int32), np.array([2] * 10, np.int32), None,
+                              window=2, negative=2, hs=False, softmax=False, cbow=False,
+                              cbow_mean=True, alpha=alpha, min_alpha=min_alpha,
+                              total_words=total_words)
+
+
+def test_learning_rate_decays_linearly_with_word2vec_c_floor():
+    shared = shared_model(total_words=1001)
+    assert shared.alpha == pytest.approx(0.025)
+    state = _train.ThreadState(shared, 1)
+    state.train(np.array([1, 2, 1, 0] * 125, np.int32))  # 500 words: half way
+    assert shared.words_done == 500
+    assert shared.alpha == pytest.approx(0.025 * (1 - 500 / 1001), rel=1e-5)
+    state.train(np.array([1, 2, 1, 0] * 500, np.int32))  # past the end: floor alpha * 1e-4
+    assert shared.alpha == pytest.approx(0.025 * 1e-4, rel=1e-5)
+
+
+def test_min_alpha_is_reached_linearly():
+    shared = shared_model(alpha=0.1, min_alpha=0.01, total_words=1000)
+    _train.ThreadState(shared, 1).train(np.array([1, 2, 1, 0] * 125, np.int32))
+    assert shared.alpha == pytest.approx(0.1 - 0.09 * 0.5, rel=1e-5)
+
+
+def test_training_reports_a_positive_loss_per_prediction():
+    shared = shared_model()
+    state = _train.ThreadState(shared, 1)
+    state.train(np.array([1, 1, 1, 1, 0], np.int32))
+    loss, examples = state.take_loss()
+    assert examples > 0 and loss > 0
+    # the noise table only holds word 2, never equal to the target 1: one positive and two
+    # negatives per prediction, each starting at log 2 since output vectors start at zero
+    assert loss / examples == pytest.approx(3 * math.log(2), rel=0.1)
+    assert state.take_loss() == (0.0, 0)

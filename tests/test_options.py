@@ -1,0 +1,69 @@
+"""Options: word2vec.c's flags and defaults, the click form, and validation."""
+import pytest
+
+from w2v.config import TrainConfig
+from w2v.errors import UserError
+from w2v.word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
+
+
+def test_word2vec_c_defaults():
+    c = parse_word2vec_c_flags(["-train", "data.txt"])
+    assert (c.size, c.window, c.sample, c.hs, c.negative, c.threads, c.iter, c.min_count) == \
+        (100, 5, 1e-3, False, 5, 12, 5, 5)
+    assert c.cbow and not c.binary and c.debug == 2 and c.classes == 0 and c.output is None
+    assert c.starting_alpha == 0.05  # CBOW
+    assert parse_word2vec_c_flags(["-train", "d", "-cbow", "0"]).starting_alpha == 0.025
+
+
+def test_every_word2vec_c_flag_is_understood():
+    c = parse_word2vec_c_flags(
+        "-train in.txt -output out.bin -size 200 -window 8 -sample 1e-4 -hs 1 -negative 25 "
+        "-threads 20 -iter 15 -min-count 3 -alpha 0.1 -classes 7 -debug 0 -binary 1 "
+        "-save-vocab v.txt -read-vocab r.txt -cbow 0".split())
+    assert c == TrainConfig(corpus=["in.txt"], output="out.bin", size=200, window=8, sample=1e-4,
+                            hs=True, negative=25, threads=20, iter=15, min_count=3, alpha=0.1,
+                            classes=7, debug=0, binary=True, save_vocab="v.txt",
+                            read_vocab="r.txt", cbow=False)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-train", "d", "-hs"], "argument missing for -hs"),
+    (["-train", "d", "-sizes", "3"], "unknown option -sizes"),
+    (["-train", "d", "-size", "big"], "-size needs an integer, got 'big'"),
+    (["-train", "d", "-size", "3", "-size", "4"], "option -size given twice"),
+    (["-output", "o"], "-train <file> is required"),
+])
+def test_word2vec_c_form_mistakes(argv, message):
+    with pytest.raises(UserError, match=message):
+        parse_word2vec_c_flags(argv)
+
+
+def test_which_form():
+    assert is_word2vec_c_form(["-train", "x"])
+    assert is_word2vec_c_form(["-min-count", "3"])
+    assert not is_word2vec_c_form(["train", "x"])
+    assert not is_word2vec_c_form(["--help"])
+    assert not is_word2vec_c_form(["-h"])
+    assert not is_word2vec_c_form([])
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(size=0), "size must be at least 1"),
+    (dict(window=0), "window must be at least 1"),
+    (dict(negative=-1), "negative must be 0 or more"),
+    (dict(sample=-0.1), "sample must be 0 or more"),
+    (dict(threads=0), "threads must be at least 1"),
+    (dict(iter=0), "iter must be at least 1"),
+    (dict(alpha=0.0), "alpha must be positive"),
+    (dict(min_alpha=1.0), "min-alpha must be between 0 and alpha"),
+    (dict(hs=False, negative=0), "nothing to train"),
+    (dict(softmax=True), "softmax is an alternative"),
+    (dict(hs=True, negative=0, output_vectors="output"), "need negative sampling or softmax"),
+    (dict(corpus=[]), "no training corpus"),
+])
+def test_validation(change, message):
+    config = TrainConfig(corpus=["x"])
+    for key, value in change.items():
+        setattr(config, key, value)
+    with pytest.raises(UserError, match=message):
+        config.validate()
