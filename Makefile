@@ -1,0 +1,31 @@
+# Two commands for a fresh machine (see README):
+#   make demo   install into .venv, train on the bundled sample corpus, show neighbours
+#   make test   install into .venv with the test extras, run the default test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SOURCES := pyproject.toml setup.py $(wildcard w2v/*.py w2v/*.pyx csrc/*.c csrc/*.h)
+
+.PHONY: demo test slow bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python $(SOURCES)
+	$(BIN)/pip install --quiet '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/w2v train w2v/data/sample-enwiki.txt.gz -o demo-vectors.bin --binary \
+		--skip-gram --size 100 --window 5 --negative 5 --sample 1e-4 --iter 5 --seed 1
+	$(BIN)/w2v similar demo-vectors.bin --top 8 france king computer three
+
+test: $(VENV)/.installed
+	$(BIN)/pytest
+
+# Slow tests on ../shared/data (training on the 100 MB corpus): minutes, not part of `make test`.
+slow: $(VENV)/.installed
+	$(BIN)/pytest -m slow
+
+clean:
+	rm -rf build $(VENV) w2v/*.so w2v/_text.c w2v/_train.c demo-vectors.bin
