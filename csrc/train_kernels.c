@@ -2,6 +2,7 @@
 #include "train_kernels.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* word2vec.c indexes its table with (int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2)),
@@ -88,6 +89,44 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     }
 }
 
+#define ALIAS_BITS 48
+#define ALIAS_ONE ((uint64_t)1 << ALIAS_BITS)
+
+int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r) {
+    /* the generator's top 48 bits, as word2vec.c's (r >> 16), split by one multiplication
+     * into a uniform column and a uniform fraction */
+    unsigned __int128 x = (unsigned __int128)(r >> 16) * (uint64_t)m->vocab_size;
+    int64_t column = (int64_t)(x >> ALIAS_BITS);
+    uint64_t fraction = (uint64_t)x & (ALIAS_ONE - 1);
+    return fraction < m->noise_thresholds[column] ? (int32_t)column : m->noise_aliases[column];
+}
+
+void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases) {
+    /* Vose's method: columns below the mean are topped up by one column above it. */
+    double total = 0;
+    for (int64_t i = 0; i < n; i++) total += weights[i];
+    double *scaled = (double *)malloc(n * sizeof(double));
+    int64_t *small = (int64_t *)malloc(n * sizeof(int64_t));
+    int64_t *large = (int64_t *)malloc(n * sizeof(int64_t));
+    int64_t n_small = 0, n_large = 0;
+    for (int64_t i = 0; i < n; i++) {
+        scaled[i] = total > 0 ? weights[i] * n / total : 1.0;
+        aliases[i] = (int32_t)i;
+        if (scaled[i] < 1.0) small[n_small++] = i; else large[n_large++] = i;
+    }
+    while (n_small && n_large) {
+        int64_t s = small[--n_small], l = large[n_large - 1];
+        thresholds[s] = (uint64_t)(scaled[s] * (double)ALIAS_ONE);
+        aliases[s] = (int32_t)l;
+        scaled[l] -= 1.0 - scaled[s];
+        if (scaled[l] < 1.0) { n_large--; small[n_small++] = l; }
+    }
+    /* what is left is 1.0 up to rounding: always keep the column itself */
+    while (n_large) thresholds[large[--n_large]] = ALIAS_ONE;
+    while (n_small) thresholds[small[--n_small]] = ALIAS_ONE;
+    free(scaled); free(small); free(large);
+}
+
 /* Negative sampling: `word` as positive, `negative` noise words as negatives. */
 static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
     const int dim = m->dim;
@@ -97,7 +136,7 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     t->negatives[n++] = word;
     for (int d = 0; d < m->negative; d++) {
         uint64_t r = next_rand(&t->next_random);
-        int32_t target = m->noise_table[(r >> 16) % (uint64_t)m->noise_table_size];
+        int32_t target = w2v_draw_noise_word(m, r);
         /* word2vec.c: </s> drawn from the table is replaced by a uniform word id */
         if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
         if (target == word) continue;  /* word2vec.c: a negative equal to the target is skipped */

@@ -30,8 +30,8 @@ typedef struct {
     const uint8_t *codes;         /* V x W2V_MAX_CODE_LENGTH */
     const int32_t *points;        /* V x W2V_MAX_CODE_LENGTH */
     const int32_t *code_lengths;  /* V */
-    const int32_t *noise_table;   /* unigram^0.75 table */
-    int64_t noise_table_size;
+    const uint64_t *noise_thresholds;  /* alias-method sampler of unigram^0.75: */
+    const int32_t *noise_aliases;      /* see w2v_build_alias */
     const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
     int64_t vocab_size;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
@@ -59,6 +59,16 @@ void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);
 /* word2vec.c's initial input vectors: uniform in [-0.5, 0.5) / dim from its generator
  * started at `seed` (word2vec.c uses 1, our default too, so both start identical). */
 void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed);
+
+/* Walker's alias tables for drawing word i with probability weights[i] / sum: pick a
+ * column uniformly, keep it if a uniform 48-bit fraction is below thresholds[column],
+ * else take aliases[column]. Same distribution as word2vec.c's 10^8-entry unigram table
+ * (exact, where the table rounds to 1e-8), in 12 bytes per word instead of 400 MB, and
+ * small enough to stay in cache: the table lookup was the skip-gram kernel's top miss. */
+void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases);
+
+/* One draw of the negative sampler from the generator value r. */
+int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r);
 
 /* Current learning rate for a given global word count (word2vec.c's linear decay). */
 real w2v_alpha_at(const w2v_model *m, int64_t words_done);

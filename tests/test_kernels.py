@@ -44,7 +44,7 @@ def shared_model(alpha=0.025, min_alpha=-1.0, total_words=1001):
     codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
     points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
     return _train.SharedModel(vectors, None, np.zeros((3, 4), np.float32), None, codes, points,
-                              np.zeros(1, np.int32), np.array([2] * 10, np.int32), None,
+                              np.zeros(1, np.int32), np.array([0.0, 0.0, 1.0]), None,
                               window=2, negative=2, hs=False, softmax=False, cbow=False,
                               cbow_mean=True, alpha=alpha, min_alpha=min_alpha,
                               total_words=total_words)
@@ -77,3 +77,21 @@ def test_training_reports_a_positive_loss_per_prediction():
     # negatives per prediction, each starting at log 2 since output vectors start at zero
     assert loss / examples == pytest.approx(3 * math.log(2), rel=0.1)
     assert state.take_loss() == (0.0, 0)
+
+
+def test_negative_sampler_follows_the_weights():
+    counts = np.array([0, 500, 300, 120, 50, 20, 7, 2, 1], dtype=np.float64)
+    weights = counts ** 0.75
+    draws = _train.draw_noise_words(weights, 400_000, 12345)
+    observed = np.bincount(draws, minlength=len(counts)) / len(draws)
+    expected = weights / weights.sum()
+    assert observed[0] == 0  # </s> has no weight here
+    assert np.allclose(observed, expected, atol=3 * np.sqrt(expected / len(draws)) + 1e-4)
+
+
+def test_alias_tables_are_exact_for_uniform_and_skewed_weights():
+    thresholds, aliases = _train.alias_tables(np.ones(4))
+    assert np.all(thresholds == 1 << 48)
+    thresholds, aliases = _train.alias_tables(np.array([3.0, 1.0]))
+    # column 1 keeps itself half the time and gives the rest to word 0: P(1) = 0.5 * 0.5
+    assert thresholds[1] == 1 << 47 and aliases[1] == 0 and thresholds[0] == 1 << 48

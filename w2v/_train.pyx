@@ -27,8 +27,8 @@ cdef extern from "train_kernels.h":
         const uint8_t *codes
         const int32_t *points
         const int32_t *code_lengths
-        const int32_t *noise_table
-        int64_t noise_table_size
+        const uint64_t *noise_thresholds
+        const int32_t *noise_aliases
         const real *keep_thresholds
         int64_t vocab_size
         int dim, window, negative, hs, softmax, cbow, cbow_mean
@@ -46,7 +46,9 @@ cdef extern from "train_kernels.h":
         real *scores
         int32_t *negatives
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
+    void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
     void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
+    int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r)
     real w2v_alpha_at(const w2v_model *m, int64_t words_done)
     int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
     void w2v_flush_words(const w2v_model *m, w2v_thread *t) nogil
@@ -75,6 +77,37 @@ def init_input_vectors(Py_ssize_t vocab_size, int dim, uint64_t seed):
     return vectors
 
 
+def alias_tables(weights):
+    """Alias-method tables drawing word i with probability weights[i] / sum(weights)."""
+    cdef double[::1] w = np.ascontiguousarray(weights, dtype=np.float64)
+    thresholds = np.zeros(len(w), dtype=np.uint64)
+    aliases = np.zeros(len(w), dtype=np.int32)
+    cdef uint64_t[::1] t = thresholds
+    cdef int32_t[::1] a = aliases
+    if len(w):
+        w2v_build_alias(&w[0], len(w), &t[0], &a[0])
+    return thresholds, aliases
+
+
+def draw_noise_words(weights, Py_ssize_t count, uint64_t seed):
+    """`count` draws of the negative sampler (for tests), with word2vec.c's generator."""
+    thresholds, aliases = alias_tables(weights)
+    cdef uint64_t[::1] t = thresholds
+    cdef int32_t[::1] a = aliases
+    cdef w2v_model model
+    model.vocab_size = len(thresholds)
+    model.noise_thresholds = &t[0]
+    model.noise_aliases = &a[0]
+    out = np.empty(count, dtype=np.int32)
+    cdef int32_t[::1] o = out
+    cdef Py_ssize_t i
+    cdef uint64_t state = seed
+    for i in range(count):
+        state = state * <uint64_t>25214903917ULL + 11
+        o[i] = w2v_draw_noise_word(&model, state)
+    return out
+
+
 cdef real *matrix_pointer(object array):
     if array is None:
         return NULL
@@ -90,17 +123,18 @@ cdef class SharedModel:
     cdef object _keep  # keeps every array the C struct points into alive
 
     def __init__(self, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
-                 codes, points, code_lengths, noise_table, keep_thresholds,
+                 codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
                  double alpha, double min_alpha, int64_t total_words):
         sigmoid, log_sigmoid, log_one_minus = sigmoid_tables()
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
         points = np.ascontiguousarray(points, dtype=np.int32)
         code_lengths = np.ascontiguousarray(code_lengths, dtype=np.int32)
-        noise_table = np.ascontiguousarray(noise_table if noise_table is not None else np.zeros(1),
-                                           dtype=np.int32)
+        vocab_size, dim = input_vectors.shape
+        noise_thresholds, noise_aliases = alias_tables(
+            noise_weights if noise_weights is not None else np.ones(vocab_size))
         self._keep = [sigmoid, log_sigmoid, log_one_minus, codes, points, code_lengths,
-                      noise_table, keep_thresholds]
+                      noise_thresholds, noise_aliases, keep_thresholds]
         self.input_vectors = input_vectors
         self.hs_vectors = hs_vectors
         self.ns_vectors = ns_vectors
@@ -108,9 +142,9 @@ cdef class SharedModel:
         cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus
         cdef uint8_t[:, ::1] c = codes
         cdef int32_t[:, ::1] p = points
-        cdef int32_t[::1] cl = code_lengths, nt = noise_table
+        cdef int32_t[::1] cl = code_lengths, na = noise_aliases
+        cdef uint64_t[::1] nt = noise_thresholds
         cdef real[::1] keep
-        vocab_size, dim = input_vectors.shape
         self.model.input_vectors = matrix_pointer(input_vectors)
         self.model.hs_vectors = matrix_pointer(hs_vectors) if hs and vocab_size > 1 else NULL
         self.model.ns_vectors = matrix_pointer(ns_vectors)
@@ -121,8 +155,8 @@ cdef class SharedModel:
         self.model.codes = &c[0, 0]
         self.model.points = &p[0, 0]
         self.model.code_lengths = &cl[0]
-        self.model.noise_table = &nt[0]
-        self.model.noise_table_size = len(noise_table)
+        self.model.noise_thresholds = &nt[0]
+        self.model.noise_aliases = &na[0]
         if keep_thresholds is None:
             self.model.keep_thresholds = NULL
         else:

@@ -117,7 +117,7 @@ def load_vocabulary(config, corpus, progress):
 
 
 def make_shared_model(config, vocab):
-    """Allocate the matrices and tables as word2vec.c's InitNet/InitUnigramTable do."""
+    """Allocate the matrices and tables as word2vec.c's InitNet and InitUnigramTable do."""
     vocab_size, dim = len(vocab), config.size
     input_vectors = _train.init_input_vectors(vocab_size, dim, config.seed)
     hs_vectors = np.zeros((vocab_size, dim), np.float32) if config.hs else None
@@ -129,11 +129,12 @@ def make_shared_model(config, vocab):
         codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
         points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
         code_lengths = np.zeros(1, np.int32)
-    noise_table = vocab.noise_table(config.ns_exponent) if config.negative > 0 else None
+    # negative sampling draws from counts^0.75 (word2vec.c's distribution; see w2v_build_alias)
+    noise_weights = vocab.counts.astype(np.float64) ** config.ns_exponent if config.negative > 0 else None
     keep = vocab.keep_probabilities(config.sample) if config.sample > 0 else None
     return _train.SharedModel(
         input_vectors, hs_vectors, ns_vectors, softmax_vectors,
-        codes, points, code_lengths, noise_table, keep,
+        codes, points, code_lengths, noise_weights, keep,
         window=config.window, negative=config.negative, hs=config.hs, softmax=config.softmax,
         cbow=config.cbow, cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
         min_alpha=-1.0 if config.min_alpha is None else config.min_alpha,
