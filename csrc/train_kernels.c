@@ -36,18 +36,26 @@ void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t
     }
 }
 
-/* Vector helpers. Eight independent partial sums let the compiler use SIMD for the dot
- * product without -ffast-math (a plain float sum is a serial dependency chain). */
+/* Vector helpers. The dot product keeps eight-float partial sums in GCC/Clang vector
+ * types: a plain float sum is a serial dependency chain the compiler may not reorder
+ * without -ffast-math (word2vec.c is built with -Ofast for that reason). */
+typedef float float8 __attribute__((vector_size(32)));
+typedef float float8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+
+static inline float8 load8(const real *p) {
+    return *(const float8_unaligned *)p;
+}
+
 static inline real dot(const real *a, const real *b, int n) {
-    real s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    float8 acc0 = {0}, acc1 = {0};
     int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        s0 += a[i] * b[i];         s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2]; s3 += a[i + 3] * b[i + 3];
-        s4 += a[i + 4] * b[i + 4]; s5 += a[i + 5] * b[i + 5];
-        s6 += a[i + 6] * b[i + 6]; s7 += a[i + 7] * b[i + 7];
+    for (; i + 16 <= n; i += 16) {
+        acc0 += load8(a + i) * load8(b + i);
+        acc1 += load8(a + i + 8) * load8(b + i + 8);
     }
-    real s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    for (; i + 8 <= n; i += 8) acc0 += load8(a + i) * load8(b + i);
+    acc0 += acc1;
+    real s = ((acc0[0] + acc0[1]) + (acc0[2] + acc0[3])) + ((acc0[4] + acc0[5]) + (acc0[6] + acc0[7]));
     for (; i < n; i++) s += a[i] * b[i];
     return s;
 }
@@ -92,13 +100,17 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
 #define ALIAS_BITS 48
 #define ALIAS_ONE ((uint64_t)1 << ALIAS_BITS)
 
-int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r) {
+static inline int32_t draw_noise_word(const w2v_model *m, uint64_t r) {
     /* the generator's top 48 bits, as word2vec.c's (r >> 16), split by one multiplication
      * into a uniform column and a uniform fraction */
     unsigned __int128 x = (unsigned __int128)(r >> 16) * (uint64_t)m->vocab_size;
     int64_t column = (int64_t)(x >> ALIAS_BITS);
     uint64_t fraction = (uint64_t)x & (ALIAS_ONE - 1);
     return fraction < m->noise_thresholds[column] ? (int32_t)column : m->noise_aliases[column];
+}
+
+int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r) {
+    return draw_noise_word(m, r);
 }
 
 void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases) {
@@ -136,7 +148,7 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     t->negatives[n++] = word;
     for (int d = 0; d < m->negative; d++) {
         uint64_t r = next_rand(&t->next_random);
-        int32_t target = w2v_draw_noise_word(m, r);
+        int32_t target = draw_noise_word(m, r);
         /* word2vec.c: </s> drawn from the table is replaced by a uniform word id */
         if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
         if (target == word) continue;  /* word2vec.c: a negative equal to the target is skipped */
