@@ -1,0 +1,108 @@
+"""A slow, literal Python transcription of word2vec.c's TrainModelThread loop.
+
+It exists only to check the C kernel: given the same starting matrices and generator
+seed, both must end with the same vectors (up to float rounding of the dot products,
+whose summation order differs). Negatives are drawn with the kernel's alias sampler,
+re-implemented here from its definition.
+"""
+import numpy as np
+
+from w2v import _train
+
+MASK64 = 2**64 - 1
+ALIAS_BITS = 48
+
+
+class ReferenceTrainer:
+    def __init__(self, input_vectors, hs_vectors, ns_vectors, codes, points, code_lengths,
+                 noise_weights, keep, window, negative, hs, cbow, alpha, seed):
+        self.input_vectors, self.hs_vectors, self.ns_vectors = input_vectors, hs_vectors, ns_vectors
+        self.codes, self.points, self.code_lengths = codes, points, code_lengths
+        self.thresholds, self.aliases = _train.alias_tables(noise_weights)
+        self.keep, self.window, self.negative, self.hs, self.cbow = keep, window, negative, hs, cbow
+        self.alpha = np.float32(alpha)
+        self.state = seed
+        self.sigmoid_table = _train.sigmoid_tables()[0]
+
+    def rand(self):
+        self.state = (self.state * 25214903917 + 11) & MASK64
+        return self.state
+
+    def draw_negative(self, r):
+        x = (r >> 16) * len(self.thresholds)
+        column, fraction = x >> ALIAS_BITS, x & ((1 << ALIAS_BITS) - 1)
+        return column if fraction < int(self.thresholds[column]) else int(self.aliases[column])
+
+    def sigmoid(self, f):
+        return self.sigmoid_table[int((f + 6) * 83)]
+
+    def predict(self, hidden, word, error):
+        if self.hs:
+            for d in range(self.code_lengths[word]):
+                row = self.hs_vectors[self.points[word, d]]
+                f = np.float32(np.dot(hidden, row))
+                if f <= -6 or f >= 6:
+                    continue
+                g = np.float32((1 - self.codes[word, d] - self.sigmoid(f)) * self.alpha)
+                error += g * row
+                row += g * hidden
+        for d in range(self.negative + 1):
+            if d == 0:
+                target, label = word, 1
+            else:
+                r = self.rand()
+                target = self.draw_negative(r)
+                if target == 0:
+                    target = r % (len(self.input_vectors) - 1) + 1
+                if target == word:
+                    continue
+                label = 0
+            row = self.ns_vectors[target]
+            f = np.float32(np.dot(hidden, row))
+            if f > 6:
+                g = (label - 1) * self.alpha
+            elif f < -6:
+                g = (label - 0) * self.alpha
+            else:
+                g = (label - self.sigmoid(f)) * self.alpha
+            g = np.float32(g)
+            error += g * row
+            row += g * hidden
+
+    def train(self, ids):
+        i = 0
+        while i < len(ids):
+            sentence = []
+            while i < len(ids):
+                word = ids[i]
+                i += 1
+                if word == 0:
+                    break
+                if self.keep is not None:
+                    if self.keep[word] < np.float32((self.rand() & 0xFFFF) / 65536):
+                        continue
+                sentence.append(word)
+                if len(sentence) >= 1000:
+                    break
+            self.train_sentence(sentence)
+
+    def train_sentence(self, sentence):
+        for pos, word in enumerate(sentence):
+            b = self.rand() % self.window
+            context = [sentence[pos - self.window + a] for a in range(b, 2 * self.window + 1 - b)
+                       if a != self.window and 0 <= pos - self.window + a < len(sentence)]
+            if self.cbow:
+                if not context:
+                    continue
+                hidden = np.sum([self.input_vectors[c] for c in context], axis=0,
+                                dtype=np.float32) / np.float32(len(context))
+                error = np.zeros_like(hidden)
+                self.predict(hidden, word, error)
+                for c in context:
+                    self.input_vectors[c] += error
+            else:
+                for c in context:
+                    hidden = self.input_vectors[c]
+                    error = np.zeros_like(hidden)
+                    self.predict(hidden, word, error)
+                    hidden += error

@@ -1,0 +1,51 @@
+"""The C kernel against a literal transcription of word2vec.c's loop (reference_word2vec.py)."""
+import numpy as np
+import pytest
+
+from reference_word2vec import ReferenceTrainer
+from w2v import _train
+
+V, DIM, WINDOW, SEED, ALPHA = 12, 19, 3, 5, 0.025
+
+
+def toy_tree():
+    """Any codes/points will do to compare two implementations of the same walk."""
+    codes = np.zeros((V, _train.MAX_CODE_LENGTH), np.uint8)
+    points = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)
+    lengths = np.full(V, 3, np.int32)
+    for w in range(V):
+        codes[w, :3] = [(w >> k) & 1 for k in range(3)]
+        points[w, :3] = [(w + k) % (V - 1) for k in range(3)]
+    return codes, points, lengths
+
+
+@pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
+@pytest.mark.parametrize("hs, negative", [(False, 3), (True, 0), (True, 2)],
+                         ids=["ns", "hs", "hs+ns"])
+def test_kernel_matches_word2vec_c_loop(cbow, hs, negative):
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, V, 400).astype(np.int32)
+    ids[::37] = 0  # some sentence ends
+    counts = np.bincount(ids, minlength=V).astype(np.float64)
+    weights = counts ** 0.75
+    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)  # subsampling on
+    codes, points, lengths = toy_tree()
+
+    vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
+               np.zeros((V, DIM), np.float32)]
+    shared = _train.SharedModel(vectors[0], vectors[1] if hs else None,
+                                vectors[2] if negative else None, None, codes, points, lengths,
+                                weights, keep, window=WINDOW, negative=negative, hs=hs,
+                                softmax=False, cbow=cbow, cbow_mean=True, alpha=ALPHA,
+                                min_alpha=-1.0, total_words=10**12)
+    _train.ThreadState(shared, SEED).train(ids)
+
+    expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
+                np.zeros((V, DIM), np.float32)]
+    ReferenceTrainer(*expected, codes, points, lengths, weights, keep, WINDOW, negative, hs,
+                     cbow, ALPHA, SEED).train(ids)
+
+    moved = np.abs(vectors[0] - _train.init_input_vectors(V, DIM, 1)).max()
+    assert moved > 1e-3  # training did something
+    for got, want in zip(vectors, expected):
+        np.testing.assert_allclose(got, want, atol=1e-6)
