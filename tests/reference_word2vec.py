@@ -46,7 +46,7 @@ class ReferenceTrainer:
                 g = np.float32((1 - self.codes[word, d] - self.sigmoid(f)) * self.alpha)
                 error += g * row
                 row += g * hidden
-        for d in range(self.negative + 1):
+        for d in range(self.negative + 1 if self.negative > 0 else 0):
             if d == 0:
                 target, label = word, 1
             else:
