@@ -289,6 +289,7 @@ int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int
         if (m->cbow) train_sentence_cbow(m, t, len);
         else train_sentence_sg(m, t, len);
     }
-    w2v_flush_words(m, t);
+    /* no flush here: alpha changes every 10k words wherever batches end, so one thread
+     * gives the same vectors however the corpus was cut into batches (and files) */
     return count;
 }

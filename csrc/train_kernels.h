@@ -75,7 +75,8 @@ real w2v_alpha_at(const w2v_model *m, int64_t words_done);
 
 /* Train on `count` word ids (0 = end of sentence), as word2vec.c's thread loop does on
  * the words it reads: counts, subsamples, cuts sentences at </s> or 1000 kept words,
- * and updates alpha every 10k words. Returns the number of ids consumed (= count). */
+ * and updates alpha every 10k words (keeping the remainder pending for the next batch:
+ * call w2v_flush_words when the thread is done). Returns `count`. */
 int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count);
 
 /* The shared word counter, read atomically (for progress from another thread). */

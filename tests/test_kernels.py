@@ -55,15 +55,20 @@ def test_learning_rate_decays_linearly_with_word2vec_c_floor():
     assert shared.alpha == pytest.approx(0.025)
     state = _train.ThreadState(shared, 1)
     state.train(np.array([1, 2, 1, 0] * 125, np.int32))  # 500 words: half way
+    assert shared.words_done == 0  # reported every 10k words, or when the thread is done
+    state.flush()
     assert shared.words_done == 500
     assert shared.alpha == pytest.approx(0.025 * (1 - 500 / 1001), rel=1e-5)
     state.train(np.array([1, 2, 1, 0] * 500, np.int32))  # past the end: floor alpha * 1e-4
+    state.flush()
     assert shared.alpha == pytest.approx(0.025 * 1e-4, rel=1e-5)
 
 
 def test_min_alpha_is_reached_linearly():
     shared = shared_model(alpha=0.1, min_alpha=0.01, total_words=1000)
-    _train.ThreadState(shared, 1).train(np.array([1, 2, 1, 0] * 125, np.int32))
+    state = _train.ThreadState(shared, 1)
+    state.train(np.array([1, 2, 1, 0] * 125, np.int32))
+    state.flush()
     assert shared.alpha == pytest.approx(0.1 - 0.09 * 0.5, rel=1e-5)
 
 

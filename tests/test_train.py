@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+import w2v
 from w2v.cli import main
 from w2v.config import TrainConfig
 from w2v.train import train
@@ -144,6 +145,8 @@ def test_compressed_and_multiple_inputs(planted, tmp_path):
     parts = train(TrainConfig(corpus=[str(tmp_path / "part1.txt"), str(tmp_path / "part2.txt")],
                               **dict(SMALL, iter=1, threads=1)))
     assert np.array_equal(plain.input_vectors, gz.input_vectors)
+    assert plain.vocab.words == parts.vocab.words
+    assert np.array_equal(plain.vocab.counts, parts.vocab.counts)
     assert np.array_equal(plain.input_vectors, parts.input_vectors)
 
 
@@ -243,7 +246,9 @@ def test_failure_keeps_the_previous_output(capsys, tmp_path):
 
 
 def test_console_script_reports_errors_without_traceback(tmp_path):
+    package_parent = os.path.dirname(os.path.dirname(w2v.__file__))  # installed or in place
     result = subprocess.run([sys.executable, "-m", "w2v", "train", str(tmp_path / "missing")],
-                            capture_output=True, text=True, cwd=tmp_path)
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env=dict(os.environ, PYTHONPATH=package_parent))
     assert result.returncode == 1
     assert result.stderr.startswith("w2v: error: ") and "Traceback" not in result.stderr

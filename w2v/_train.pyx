@@ -223,6 +223,10 @@ cdef class ThreadState:
             w2v_train_ids(&self.shared.model, &self.state, &ids[0], n)
         return n
 
+    def flush(self):
+        """Add the words this thread read but has not yet reported to the shared count."""
+        w2v_flush_words(&self.shared.model, &self.state)
+
     def take_loss(self):
         """(summed loss, examples) since the last call; resets both."""
         result = (self.state.loss, self.state.loss_examples)

@@ -258,6 +258,7 @@ class _TrainingRun:
             while True:
                 item = self.batches.get()
                 if item is None:
+                    state.flush()
                     return
                 if self.stop.is_set():
                     continue
