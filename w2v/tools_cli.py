@@ -1,0 +1,289 @@
+"""The commands that use a vectors file: similar, analogy, eval, phrases, classes,
+convert, plot. `register(cli)` adds them to the main `w2v` group.
+
+They raise UserError for a user's mistake; the `w2v` entry point prints it as one line.
+Words are written to stdout as the bytes they have in the vectors file.
+"""
+import os
+import sys
+
+import click
+
+from .errors import UserError
+from .vectors import WordNotFound, encode_word, load
+
+SETTINGS = {"show_default": True}
+EXIT_WORD = "EXIT"  # distance / word-analogy stop at this line, as do we
+
+
+def register(group):
+    """Add the commands of this module to the click group `group`."""
+    for command in (similar, analogy, eval_group, phrases, classes, convert, plot):
+        group.add_command(command)
+
+
+def _limit_option(default=None, help_text="Use only the first N (most frequent) words."):
+    return click.option("--limit", type=click.IntRange(min=0), default=default,
+                        help=help_text + (" 0 = all." if default else ""))
+
+
+def _load(path, limit=None):
+    return load(path, limit=limit or None)
+
+
+def _echo_neighbours(results):
+    width = max((len(word) for word, _ in results), default=0)
+    lines = [encode_word(word) + b" " * (width - len(word)) + b"  %.6f" % score
+             for word, score in results]
+    _write(b"".join(line + b"\n" for line in lines))
+
+
+def _write(data):
+    stream = click.get_binary_stream("stdout")
+    stream.write(data)
+    stream.flush()
+
+
+def _queries(prompt, arguments):
+    """The query given as arguments, else each line of stdin (a prompt when a terminal)."""
+    if arguments:
+        yield list(arguments), False
+        return
+    stdin = click.get_binary_stream("stdin")
+    interactive = sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False
+    while True:
+        if interactive:
+            click.echo(prompt, nl=False, err=True)
+        line = stdin.readline()
+        if not line:
+            break
+        text = line.decode("utf-8", "surrogateescape").strip()
+        if text == EXIT_WORD:
+            break
+        if text:
+            yield text.split(), True
+
+
+def _answer_queries(prompt, arguments, answer):
+    """Run `answer(words)` for each query; an unknown word ends a single query with a
+    UserError but only skips that line when reading queries from stdin."""
+    for words, from_stdin in _queries(prompt, arguments):
+        try:
+            _echo_neighbours(answer(words))
+        except WordNotFound as exc:
+            if not from_stdin:
+                raise UserError(str(exc)) from None
+            click.echo(f"w2v: {exc}", err=True)
+        except UserError as exc:
+            if not from_stdin:
+                raise
+            click.echo(f"w2v: {exc}", err=True)
+        if from_stdin:
+            _write(b"\n")  # one block per query line, so a script can pair them up
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1)
+@click.option("-n", "--top", default=40, type=click.IntRange(min=1),
+              help="How many neighbours to show.")
+@_limit_option()
+def similar(vectors, words, top, limit):
+    """Nearest words to WORDS by cosine (word2vec.c's distance).
+
+    Several words are combined as the sum of their unit vectors. Without WORDS, reads
+    one query per line from stdin (a prompt on a terminal; EXIT or end of input stops);
+    each answer is followed by an empty line.
+    """
+    model = _load(vectors, limit)
+    _answer_queries("Enter word or sentence (EXIT to break): ", words,
+                    lambda query: model.most_similar(query, topn=top))
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1)
+@click.option("-n", "--top", default=40, type=click.IntRange(min=1),
+              help="How many answers to show.")
+@click.option("--method", type=click.Choice(["add", "mul"]), default="add",
+              help="3CosAdd (word2vec.c's word-analogy) or 3CosMul (Levy & Goldberg).")
+@_limit_option()
+def analogy(vectors, words, top, method, limit):
+    """A is to B as C is to ...? Shows the words nearest to B - A + C.
+
+    Example: w2v analogy vectors.bin man king woman. Without words, reads three words
+    per line from stdin (a prompt on a terminal), like word2vec.c's word-analogy.
+    """
+    if words and len(words) != 3:
+        raise click.UsageError(f"give three words A B C (or none, to read stdin), "
+                               f"not {len(words)}")
+    model = _load(vectors, limit)
+
+    def answer(query):
+        if len(query) != 3:
+            raise UserError(f"three words are needed, not {len(query)}")
+        return model.analogy(*query, topn=top, method=method)
+    _answer_queries("Enter three words (EXIT to break): ", words, answer)
+
+
+@click.group("eval")
+def eval_group():
+    """Measure the quality of a vectors file."""
+
+
+@eval_group.command("analogies", context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("questions", required=False, type=click.Path(dir_okay=False))
+@_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
+@click.option("--format", "output_format", type=click.Choice(["table", "word2vec", "json"]),
+              default="table", help="word2vec: compute-accuracy's own output, byte for byte.")
+def eval_analogies(vectors, questions, limit, output_format):
+    """Analogy accuracy by word2vec.c's compute-accuracy rules.
+
+    QUESTIONS defaults to the questions-words.txt shipped with w2v (Mikolov et al. 2013).
+    Questions with a word outside the first --limit words are skipped, and counted.
+    """
+    from .evaluate import evaluate_analogies
+    model = _load(vectors, limit)
+    result = evaluate_analogies([encode_word(w) for w in model.words], model.vectors,
+                                questions, restrict=limit)
+    text = {"table": result.format_table, "word2vec": result.format_word2vec,
+            "json": result.format_json}[output_format]()
+    click.echo(text, nl=False)
+
+
+@eval_group.command("similarity", context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("pairs", type=click.Path(dir_okay=False))
+@_limit_option(300000, "Consider only the first N words.")
+@click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: ignore case).")
+@click.option("--column", type=click.IntRange(min=1), default=None,
+              help="Field holding the human score (counted from 1)  [default: 3]")
+@click.option("--format", "output_format", type=click.Choice(["table", "json"]),
+              default="table")
+def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format):
+    """Spearman and Pearson correlation of cosine similarity with human scores.
+
+    PAIRS holds "word1 word2 score" lines (tab-, comma- or space-separated; lines
+    starting with # and a header line are skipped): WordSim-353, SimLex-999, MEN...
+    """
+    import json
+
+    from .evaluate import evaluate_similarity
+    model = _load(vectors, limit)
+    result = evaluate_similarity(model, pairs, restrict=limit,
+                                 case_insensitive=not case_sensitive, column=column)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(result.format_table(), nl=False)
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
+@click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
+@click.option("--min-count", default=5, help="Words and pairs seen fewer times are ignored.")
+@click.option("--threshold", type=float, multiple=True, default=[100.0],
+              help="Join a pair when its score is above this; give it once per pass "
+                   "(e.g. --threshold 200 --threshold 100).")
+@click.option("--passes", default=1, type=click.IntRange(min=1),
+              help="Passes (each joins pairs of the previous one's output: longer phrases).")
+@click.option("--max-entries", type=click.IntRange(min=1000), default=None,
+              help="Bound memory: prune rare words and pairs beyond this many  "
+                   "[default: word2phrase's 350M]")
+@click.option("--quiet", is_flag=True, help="No summary on stderr.")
+def phrases(input_path, output_path, min_count, threshold, passes, max_entries, quiet):
+    """Join frequent pairs of words into phrases (word2vec.c's word2phrase), e.g.
+    "new york" -> "new_york". The output is word2phrase's, byte for byte."""
+    from . import phrases as word2phrase_module
+
+    def report(stats):
+        if not quiet:
+            click.echo(f"pass {len(done) + 1}: {stats.words} words, {stats.entries} words and "
+                       f"pairs seen at least {min_count} times, {stats.phrases} pairs joined "
+                       f"(threshold {stats.threshold:g})", err=True)
+        done.append(stats)
+    done = []
+    word2phrase_module.word2phrase(
+        input_path, output_path, min_count=min_count, threshold=list(threshold),
+        passes=passes, max_entries=max_entries or word2phrase_module.MAX_ENTRIES,
+        report=report)
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("k", type=click.IntRange(min=1))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the classes here  [default: stdout]")
+@click.option("--iterations", default=10, type=click.IntRange(min=0),
+              help="k-means iterations (word2vec.c: 10).")
+@click.option("--sort", "sort_by_class", is_flag=True,
+              help="Order the lines by class (word order within a class).")
+@_limit_option()
+def classes(vectors, k, output, iterations, sort_by_class, limit):
+    """Cluster words into K classes by word2vec.c's k-means; "word class" lines, in
+    the file's word order (the same as training with --classes K)."""
+    import numpy as np
+
+    from .classes import word_classes, write_classes
+    model = _load(vectors, limit)
+    labels = word_classes(model.vectors, k, iterations)
+    order = np.argsort(labels, kind="stable") if sort_by_class else np.arange(len(labels))
+    words = [model.words[i] for i in order]
+    if output:
+        write_classes(output, words, labels[order])
+    else:
+        _write(b"".join(b"%s %d\n" % (encode_word(w), c)
+                        for w, c in zip(words, labels[order].tolist())))
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
+@click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
+@click.option("--to", "to_format", type=click.Choice(["text", "binary", "npy"]),
+              help="Output format  [default: from OUT: .bin binary, .npy npy, else text]")
+@click.option("--vocab", "vocab_path", type=click.Path(dir_okay=False),
+              help="Word list of an .npy file, read or written  [default: NAME.vocab]")
+@_limit_option()
+def convert(input_path, output_path, to_format, vocab_path, limit):
+    """Convert a vectors file: text, binary (word2vec.c), or .npy + word list.
+
+    IN may be any of them (word2vec.c, gensim or fastText .vec), told from its contents.
+    """
+    from . import formats
+    if to_format is None:
+        extension = os.path.splitext(output_path)[1].lower()
+        to_format = {".bin": "binary", ".npy": "npy"}.get(extension, "text")
+    input_is_npy = formats.detect_format(input_path) == "npy"
+    words, matrix = formats.read_vectors(input_path, limit=limit or None,
+                                         vocab_path=vocab_path if input_is_npy else None)
+    if to_format == "npy":
+        formats.write_npy(output_path, words, matrix, vocab_path)
+        where = f"{output_path} and {vocab_path or formats.npy_vocab_path(output_path)}"
+    else:
+        formats.write_vectors(output_path, words, matrix, binary=to_format == "binary")
+        where = output_path
+    click.echo(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
+               f"({to_format})", err=True)
+
+
+@click.command(context_settings=SETTINGS)
+@click.argument("vectors", type=click.Path(dir_okay=False))
+@click.argument("words", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="words.png",
+              help="Picture to write: .png, .svg or .pdf.")
+@click.option("--neighbours", "--neighbors", default=0, type=click.IntRange(min=0),
+              help="Also show this many nearest words of each word.")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca",
+              help="Projection to 2-D (t-SNE needs scikit-learn).")
+@_limit_option()
+def plot(vectors, words, output, neighbours, method, limit):
+    """Draw WORDS (and their neighbours) on a 2-D map of the vectors (needs matplotlib)."""
+    from .plot import _figure_class, plot_words
+    _figure_class()  # fail on a missing matplotlib before loading a large file
+    model = _load(vectors, limit)
+    try:
+        chosen = plot_words(model, words, output, neighbours=neighbours, method=method)
+    except WordNotFound as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"wrote {output} ({len(chosen)} words, {method.upper()})", err=True)
