@@ -50,7 +50,7 @@ class Progress:
                                  bar_format="Progress: {percentage:5.1f}% |{bar:20}| {postfix}")
             self._bar.n = percent
             self._bar.set_postfix_str(stats, refresh=True)
-        elif percent >= self._next_line_at or fraction >= 1:
+        elif percent >= self._next_line_at:
             print(f"Progress: {percent:5.1f}% {stats}", file=self.stream, flush=True)
             self._next_line_at = (percent // PLAIN_LINE_STEP + 1) * PLAIN_LINE_STEP
 
