@@ -18,7 +18,9 @@ $(VENV)/.installed: $(BIN)/python $(SOURCES)
 demo: $(VENV)/.installed
 	$(BIN)/w2v train w2v/data/sample-enwiki.txt.gz -o demo-vectors.bin --binary \
 		--skip-gram --size 100 --window 5 --negative 5 --sample 1e-4 --iter 5 --seed 1
-	$(BIN)/w2v similar demo-vectors.bin --top 8 france king computer three
+	@for word in france king computer three; do \
+		echo "== words nearest to $$word"; $(BIN)/w2v similar demo-vectors.bin --top 8 $$word; \
+	done
 
 test: $(VENV)/.installed
 	$(BIN)/pytest

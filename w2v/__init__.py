@@ -1,3 +1,34 @@
-"""w2v: fast, faithful word2vec from the command line and from Python."""
+"""w2v: fast, faithful word2vec from the command line and from Python.
+
+    >>> import w2v
+    >>> vectors = w2v.train("corpus.txt", cbow=False, size=100, iter=5)   # doctest: +SKIP
+    >>> vectors.most_similar("france", topn=3)                             # doctest: +SKIP
+    >>> vectors.save("vectors.bin", binary=True)                           # doctest: +SKIP
+    >>> same = w2v.load("vectors.bin")                                     # doctest: +SKIP
+"""
+import os
+
+from .vectors import Vectors, load
 
 __version__ = "0.1.0"
+__all__ = ["train", "load", "Vectors"]
+
+
+def train(corpus, output=None, **options):
+    """Train word vectors on `corpus` (a path or a list of paths) and return them.
+
+    Options are `w2v train`'s long options with underscores (size=100, window=5,
+    sample=1e-3, hs=False, negative=5, cbow=True, iter=5, min_count=5, alpha=None,
+    threads=<all cores>, seed=1, output_vectors="input", binary=False, ...), with
+    word2vec.c's defaults. With `output`, the vectors file is also written (atomically).
+    Progress is silent unless debug=1 or 2 is given. Returns a `Vectors` object.
+    """
+    from .config import TrainConfig, available_cores
+    from .train import train as run_training
+
+    paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
+    options.setdefault("threads", available_cores())
+    options.setdefault("debug", 0)
+    config = TrainConfig(corpus=[os.fspath(p) for p in paths], output=output, **options)
+    result = run_training(config)
+    return Vectors(result.vocab.words, result.vectors_to_write(config.output_vectors))

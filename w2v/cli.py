@@ -78,10 +78,7 @@ def train(ctx, corpus, output, quiet, **options):
 
 
 def _register_companion_commands():
-    try:  # TEMPORARY until tools_cli lands
-        from . import tools_cli
-    except ImportError:
-        return
+    from . import tools_cli
     tools_cli.register(cli)
 
 
