@@ -47,9 +47,9 @@ class Progress:
         if self.mode == "bar":
             if self._bar is None:
                 self._bar = tqdm(total=100, file=self.stream, unit="%", leave=True,
-                                 bar_format="Progress: {percentage:5.1f}% |{bar:20}| {postfix}")
+                                 bar_format="Progress: {percentage:5.1f}% |{bar:20}| {desc}")
             self._bar.n = percent
-            self._bar.set_postfix_str(stats, refresh=True)
+            self._bar.set_description_str(stats, refresh=True)
         elif percent >= self._next_line_at:
             print(f"Progress: {percent:5.1f}% {stats}", file=self.stream, flush=True)
             self._next_line_at = (percent // PLAIN_LINE_STEP + 1) * PLAIN_LINE_STEP
