@@ -194,6 +194,8 @@ class _TrainingRun:
             while any(w.is_alive() for w in workers):
                 time.sleep(REPORT_INTERVAL)
                 self._report(watch.elapsed())
+            if not self.failures:
+                self._report(watch.elapsed())
         except BaseException:  # Ctrl-C: stop cleanly, write nothing
             self.stop.set()
             self._drain()
@@ -205,7 +207,6 @@ class _TrainingRun:
             self.progress.close()
         if self.failures:
             raise self.failures[0]
-        self._report(watch.elapsed())
         return watch.elapsed()
 
     def _drain(self):
