@@ -198,6 +198,8 @@ def _looks_binary(data, start, dim):
 def _read_binary_rows(path, data, start, count, rows, dim):
     row_bytes = 4 * dim
     matrix = np.empty((rows, dim), dtype="<f4")
+    if rows == 0:
+        return [], matrix
     out = memoryview(matrix).cast("B")
     source = memoryview(data)
     size = len(data)
