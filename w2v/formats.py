@@ -31,6 +31,7 @@ NPY_MAGIC = b"\x93NUMPY"
 # gigabytes looking for one. word2vec.c keeps words under 100 bytes; this is generous.
 MAX_WORD_BYTES = 100_000
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+ROWS_PER_WRITE = 4096
 
 
 # ---------------------------------------------------------------------------- writing
@@ -56,13 +57,11 @@ def _write_binary_rows(out, words, vectors):
 
 def _write_text_rows(out, words, vectors):
     row_format = "%f " * vectors.shape[1]
-    lines = []
-    for word, row in zip(words, vectors.tolist()):
-        lines.append(word + b" " + (row_format % tuple(row)).encode("ascii") + b"\n")
-        if len(lines) >= 4096:
-            out.write(b"".join(lines))
-            lines.clear()
-    out.write(b"".join(lines))
+    for start in range(0, len(words), ROWS_PER_WRITE):
+        out.write(b"".join(
+            word + b" " + (row_format % tuple(row)).encode("ascii") + b"\n"
+            for word, row in zip(words[start:start + ROWS_PER_WRITE],
+                                 vectors[start:start + ROWS_PER_WRITE].tolist())))
 
 
 def write_npy(path, words, vectors, vocab_path=None):
