@@ -94,6 +94,22 @@ def test_chunk_boundaries_do_not_matter(tmp_path, monkeypatch):
     assert run(tmp_path, text, threshold=10)[0] == expected
 
 
+def test_progress_reports_every_byte_of_each_stage(tmp_path, monkeypatch):
+    monkeypatch.setattr(phrases, "CHUNK_BYTES", 1000)
+    text = planted_text(lines=100)
+    seen = []
+    run(tmp_path, text, threshold=[50, 50],
+        progress=lambda stage, path, nbytes: seen.append((stage, path, nbytes)))
+    runs = []  # consecutive calls of one stage on one file
+    for stage, path, nbytes in seen:
+        if not runs or runs[-1][:2] != [stage, path]:
+            runs.append([stage, path, 0])
+        runs[-1][2] += nbytes
+    assert [r[0] for r in runs] == ["counting", "writing"] * 2  # two passes
+    assert runs[0][2] == runs[1][2] == len(text)  # the input, read twice
+    assert runs[2][1] != runs[0][1]  # the second pass reads the first one's output
+
+
 def test_pruning_bounds_the_table(tmp_path):
     source = tmp_path / "in.txt"
     source.write_bytes(planted_text(lines=200))

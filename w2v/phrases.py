@@ -27,6 +27,7 @@ does (drop those seen at most once, then at most twice, ...).
 import bz2
 import collections
 import dataclasses
+import functools
 import gzip
 import lzma
 import operator
@@ -79,12 +80,13 @@ class PassStats:
 
 
 def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOLD, passes=1,
-                max_entries=MAX_ENTRIES, report=None):
+                max_entries=MAX_ENTRIES, report=None, progress=None):
     """Write `input_path` with phrases joined to `output_path` (atomically).
 
     `threshold` is one number or one per pass; with more passes than thresholds the
     last one is reused. Each pass reads the previous pass's output. `report(PassStats)`
-    is called after each pass. Returns the list of PassStats.
+    is called after each pass; `progress(stage, path, nbytes)` after each block read,
+    stage being "counting" or "writing". Returns the list of PassStats.
     """
     thresholds = list(threshold) if isinstance(threshold, (list, tuple)) else [threshold]
     passes = max(passes, len(thresholds))
@@ -96,15 +98,19 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
     temporary = []
     try:
         for number, limit in enumerate(thresholds, start=1):
-            counts = count(source, min_count, max_entries)
+            counting = writing = None
+            if progress:
+                counting = functools.partial(progress, "counting", source)
+                writing = functools.partial(progress, "writing", source)
+            counts = count(source, min_count, max_entries, progress=counting)
             if number == passes:
                 with atomic_output(output_path) as out:
-                    joined = write(source, out, counts, limit)
+                    joined = write(source, out, counts, limit, progress=writing)
             else:
                 fd, path = tempfile.mkstemp(prefix=".w2v-phrases.", dir=directory)
                 temporary.append(path)
                 with os.fdopen(fd, "wb") as out:
-                    joined = write(source, out, counts, limit)
+                    joined = write(source, out, counts, limit, progress=writing)
                 source = path
             stats.append(PassStats(limit, counts.words, counts.entries, joined))
             if report:
@@ -120,13 +126,13 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
     return stats
 
 
-def count(path, min_count=MIN_COUNT, max_entries=MAX_ENTRIES):
+def count(path, min_count=MIN_COUNT, max_entries=MAX_ENTRIES, progress=None):
     """Count words and adjacent pairs of `path` (word2phrase's LearnVocabFromTrainFile)."""
     table = collections.Counter()
     words = 0
     last = None  # the pair before the file's first word is unknown (see the docstring)
     prune_below = 1
-    for tokens in _token_chunks(path):
+    for tokens in _token_chunks(path, progress):
         if EOS in tokens:
             tokens = [t for t in tokens if t != EOS]  # pairs run across line ends
         if not tokens:
@@ -144,7 +150,7 @@ def count(path, min_count=MIN_COUNT, max_entries=MAX_ENTRIES):
     return Counts(table, words, min_count)
 
 
-def write(path, out, counts, threshold=THRESHOLD):
+def write(path, out, counts, threshold=THRESHOLD, progress=None):
     """Copy `path` to the binary file `out` with pairs above `threshold` joined
     (word2phrase's TrainModel); return how many pairs were joined."""
     get = counts.table.get
@@ -156,7 +162,7 @@ def write(path, out, counts, threshold=THRESHOLD):
     # was it joined? At the start word2phrase has last_word = "" and no previous word.
     previous, previous_found, previous_count, previous_joined = b"", False, 0, False
     joined_total = 0
-    for tokens in _token_chunks(path):
+    for tokens in _token_chunks(path, progress):
         keys = _pair_keys([previous] + tokens[:-1], tokens)
         is_eos = np.fromiter(map(EOS.__eq__, tokens), dtype=bool, count=len(tokens))
         word_at = np.flatnonzero(~is_eos)
@@ -214,7 +220,7 @@ def _pair_keys(firsts, seconds):
     return keys
 
 
-def _token_chunks(path):
+def _token_chunks(path, progress=None):
     """Lists of tokens (newlines as "</s>"), chunk by chunk, split as word2phrase reads."""
     carry = b""
     with _open(path) as f:
@@ -222,6 +228,8 @@ def _token_chunks(path):
             block = f.read(CHUNK_BYTES)
             if not block:
                 break  # what is left in `carry` has no whitespace after it: dropped
+            if progress:
+                progress(len(block))
             data = carry + block
             end = max(data.rfind(b" "), data.rfind(b"\t"), data.rfind(b"\n")) + 1
             data, carry = data[:end], data[end:]

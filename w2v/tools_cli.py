@@ -197,17 +197,48 @@ def phrases(input_path, output_path, min_count, threshold, passes, max_entries, 
     "new york" -> "new_york". The output is word2phrase's, byte for byte."""
     from . import phrases as word2phrase_module
 
+    bar = _ByteProgress(enabled=not quiet and sys.stderr.isatty())
+
     def report(stats):
+        bar.close()
         if not quiet:
             click.echo(f"pass {len(done) + 1}: {stats.words} words, {stats.entries} words and "
                        f"pairs seen at least {min_count} times, {stats.phrases} pairs joined "
                        f"(threshold {stats.threshold:g})", err=True)
         done.append(stats)
     done = []
-    word2phrase_module.word2phrase(
-        input_path, output_path, min_count=min_count, threshold=list(threshold),
-        passes=passes, max_entries=max_entries or word2phrase_module.MAX_ENTRIES,
-        report=report)
+    try:
+        word2phrase_module.word2phrase(
+            input_path, output_path, min_count=min_count, threshold=list(threshold),
+            passes=passes, max_entries=max_entries or word2phrase_module.MAX_ENTRIES,
+            report=report, progress=bar.update)
+    finally:
+        bar.close()
+
+
+class _ByteProgress:
+    """A tqdm bar per stage of word2phrase (counting, writing), in bytes of input."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self._bar = self._stage = None
+
+    def update(self, stage, path, nbytes):
+        if not self.enabled:
+            return
+        if stage != self._stage:
+            from tqdm import tqdm
+            self.close()
+            compressed = os.path.splitext(path)[1] in (".gz", ".bz2", ".xz")
+            self._bar = tqdm(total=None if compressed else os.path.getsize(path),
+                             desc=stage, unit="B", unit_scale=True, leave=False)
+            self._stage = stage
+        self._bar.update(nbytes)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+        self._bar = self._stage = None
 
 
 @click.command(context_settings=SETTINGS)
