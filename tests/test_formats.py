@@ -169,6 +169,15 @@ def test_bad_header(tmp_path, content, message):
         read_vectors(str(path))
 
 
+@pytest.mark.parametrize("start, message", [
+    (b"\xba\x16\x4f\x2f\x0c\x00", "a fastText model"), (b"\x80\x02cgensim", "a Python pickle")])
+def test_model_files_are_recognised(tmp_path, start, message):
+    path = tmp_path / "model.bin"
+    path.write_bytes(start + bytes(100))
+    with pytest.raises(UserError, match=message):
+        read_vectors(str(path))
+
+
 def test_missing_file_and_directory(tmp_path):
     with pytest.raises(UserError, match="no such file"):
         read_vectors(str(tmp_path / "nope.bin"))
@@ -220,6 +229,16 @@ def test_gensim_reads_what_we_write(tmp_path, binary):
         assert np.array_equal(kv.vectors, MATRIX)
     else:
         assert np.allclose(kv.vectors, MATRIX, atol=5e-7)
+
+
+def test_fasttext_vec_file_from_gensims_test_data():
+    gensim_models = pytest.importorskip("gensim.models")
+    from gensim.test.utils import datapath
+    path = datapath("crime-and-punishment.vec")  # written by fastText: Russian words
+    words, matrix = read_vectors(path)
+    kv = gensim_models.KeyedVectors.load_word2vec_format(path)
+    assert [w.decode() for w in words] == kv.index_to_key and len(words) == 291
+    assert np.array_equal(matrix, kv.vectors)
 
 
 @pytest.mark.parametrize("binary", [True, False])

@@ -32,6 +32,12 @@ NPY_MAGIC = b"\x93NUMPY"
 MAX_WORD_BYTES = 100_000
 _COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 ROWS_PER_WRITE = 4096
+_OTHER_FILES = [  # files people mistake for vectors files, by their first bytes
+    (b"\xba\x16\x4f\x2f", "a fastText model (.bin); its vectors are in the .vec file "
+                          "beside it"),
+    (b"\x80", "a Python pickle (a gensim model?); write its vectors with "
+             "model.wv.save_word2vec_format(path, binary=True)"),
+]
 
 
 # ---------------------------------------------------------------------------- writing
@@ -172,6 +178,9 @@ def _read_header(path, data):
         return count, dim, end + 1
     if len(fields) >= 2 and _all_numbers(fields[1:]):
         return None, len(fields) - 1, None
+    for magic, what in _OTHER_FILES:
+        if data[:len(magic)] == magic:
+            raise UserError(f"{path}: {what}, not a vectors file")
     shown = bytes(data[:min(end, 60)]).decode("utf-8", "replace")
     raise UserError(f"{path}: line 1: expected a 'COUNT DIMENSION' header, found {shown!r}")
 
