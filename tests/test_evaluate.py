@@ -282,3 +282,19 @@ def test_evaluate_similarity(tmp_path):
     assert "Pairs used:   4 of 5 (20.00 % skipped" in result.format_table()
     exact = evaluate_similarity(vectors, str(path), case_insensitive=False)
     assert exact.used == 2  # "cat" is not "Cat"
+
+
+def test_similarity_equals_gensims_evaluate_word_pairs(tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    from gensim.test.utils import datapath
+    pairs = datapath("wordsim353.tsv")
+    words = sorted({w for w1, w2, _ in read_word_pairs(pairs) for w in (w1, w2)})
+    words = [w.upper() if i % 7 == 0 else w for i, w in enumerate(words) if i % 11]  # some unknown
+    matrix = np.random.default_rng(0).standard_normal((len(words), 20)).astype(np.float32)
+    kv = gensim_models.KeyedVectors(vector_size=20)
+    kv.add_vectors(words, matrix)
+    (pearson_r, _), (spearman_rho, _), oov_percent = kv.evaluate_word_pairs(pairs)
+    ours = evaluate_similarity(Vectors(words, matrix), pairs)
+    assert ours.spearman == pytest.approx(spearman_rho, abs=1e-6)
+    assert ours.pearson == pytest.approx(pearson_r, abs=1e-6)
+    assert 100 * ours.oov_ratio == pytest.approx(oov_percent)
