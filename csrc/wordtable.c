@@ -6,46 +6,84 @@
 
 static const char END_OF_SENTENCE[] = "</s>";
 
-static uint64_t hash_bytes(const char *s, int n) {
-    uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
-    for (int i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
+/* Byte classes for the tokenizer (everything not listed is part of a word). */
+enum { WORD_BYTE = 0, BLANK, NEWLINE, CARRIAGE_RETURN };
+static const unsigned char BYTE_CLASS[256] = {
+    [' '] = BLANK, ['\t'] = BLANK, ['\n'] = NEWLINE, ['\r'] = CARRIAGE_RETURN,
+};
+
+/* ---------------------------------------------------------------- hashing */
+
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+
+/* Up to 8 bytes as a little-endian number, zero-padded. */
+static inline uint64_t load_block(const char *s, int64_t n) {
+    uint64_t block = 0;
+    if (n >= 8) {
+        memcpy(&block, s, 8);
+        return block;
     }
+    for (int64_t k = 0; k < n; k++) block |= (uint64_t)(unsigned char)s[k] << (8 * k);
+    return block;
+}
+
+/* A 64-bit hash reading 8 bytes at a time. Its low bits pick the slot (so they must be
+ * well mixed for linear probing); its high 32 bits are kept in the entry for rejection. */
+static inline uint64_t hash_bytes(const char *s, int64_t n) {
+    uint64_t h = 0x6A09E667F3BCC909ULL ^ ((uint64_t)n * GOLDEN);
+    for (; n > 0; s += 8, n -= 8) {
+        h = (h ^ load_block(s, n)) * GOLDEN;
+        h ^= h >> 29;
+    }
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
     return h;
 }
 
-static int grow(void **p, int64_t count, size_t item) {
-    void *q = realloc(*p, count * item);
-    if (!q) return -1;
-    *p = q;
-    return 0;
+/* A token on its way to the table: hashed when cut out, looked up a little later so
+ * that the memory it needs can be prefetched meanwhile. length -1 is a newline. */
+typedef struct {
+    const char *word;
+    int64_t length;
+    uint64_t hash, prefix;
+} token;
+
+static inline token make_token(const char *word, int64_t length) {
+    token k = {word, length, hash_bytes(word, length), load_block(word, length)};
+    return k;
 }
 
-static int rehash(wt_table *t, int64_t slot_count) {
+/* ---------------------------------------------------------------- the table */
+
+static int rebuild_slots(wt_table *t, uint64_t slot_count) {
     uint32_t *slots = (uint32_t *)calloc(slot_count, sizeof(uint32_t));
     if (!slots) return -1;
     free(t->slots);
     t->slots = slots;
     t->slot_mask = slot_count - 1;
     for (int64_t i = 0; i < t->size; i++) {
-        uint64_t s = hash_bytes(t->arena + t->offsets[i], t->lengths[i]) & t->slot_mask;
+        const wt_entry *e = &t->entries[i];
+        uint64_t s = hash_bytes(t->arena + e->offset, e->length) & t->slot_mask;
         while (t->slots[s]) s = (s + 1) & t->slot_mask;
         t->slots[s] = (uint32_t)(i + 1);
     }
     return 0;
 }
 
+void wt_tokenizer_init(wt_tokenizer *tok) {
+    tok->length = 0;
+    tok->overflowed = 0;
+}
+
 int wt_init(wt_table *t) {
     memset(t, 0, sizeof *t);
+    t->min_reduce = 1;
     t->capacity = 1024;
     t->arena_capacity = 1 << 16;
-    t->min_reduce = 1;
-    t->offsets = (int64_t *)malloc(t->capacity * sizeof(int64_t));
-    t->lengths = (int32_t *)malloc(t->capacity * sizeof(int32_t));
-    t->counts = (int64_t *)malloc(t->capacity * sizeof(int64_t));
+    t->entries = (wt_entry *)malloc(t->capacity * sizeof(wt_entry));
     t->arena = (char *)malloc(t->arena_capacity);
-    if (!t->offsets || !t->lengths || !t->counts || !t->arena || rehash(t, 2048)) {
+    if (!t->entries || !t->arena || rebuild_slots(t, 2048) ||
+        wt_add(t, END_OF_SENTENCE, 4) != 0) {  /* "</s>" is entry 0, always */
         wt_free(t);
         return -1;
     }
@@ -53,189 +91,297 @@ int wt_init(wt_table *t) {
 }
 
 void wt_free(wt_table *t) {
-    free(t->slots); free(t->arena); free(t->offsets); free(t->lengths); free(t->counts);
+    free(t->slots);
+    free(t->entries);
+    free(t->arena);
     memset(t, 0, sizeof *t);
 }
 
-int64_t wt_find(const wt_table *t, const char *word, int length) {
-    uint64_t s = hash_bytes(word, length) & t->slot_mask;
-    while (t->slots[s]) {
-        int64_t i = t->slots[s] - 1;
-        if (t->lengths[i] == length && memcmp(t->arena + t->offsets[i], word, length) == 0)
-            return i;
+/* Index of the token's word, or -1 with *empty_slot set to where it would go. */
+static inline int64_t probe(const wt_table *t, const token *k, uint64_t *empty_slot) {
+    uint32_t tag = (uint32_t)(k->hash >> 32);
+    uint64_t s = k->hash & t->slot_mask;
+    for (;;) {
+        uint32_t v = t->slots[s];
+        if (!v) {
+            *empty_slot = s;
+            return -1;
+        }
+        const wt_entry *e = &t->entries[v - 1];
+        if (e->hash == tag && e->length == k->length && e->prefix == k->prefix &&
+            (k->length <= 8 ||
+             memcmp(t->arena + e->offset + 8, k->word + 8, (size_t)(k->length - 8)) == 0))
+            return (int64_t)v - 1;
         s = (s + 1) & t->slot_mask;
     }
-    return -1;
 }
 
-int64_t wt_add(wt_table *t, const char *word, int length) {
-    int64_t found = wt_find(t, word, length);
+static int64_t add_token(wt_table *t, const token *k) {
+    uint64_t slot;
+    int64_t found = probe(t, k, &slot);
     if (found >= 0) return found;
+    if (t->size >= (int64_t)UINT32_MAX - 1) return -1;  /* slots hold 32-bit indices */
     if (t->size == t->capacity) {
-        int64_t c = t->capacity * 2;
-        if (grow((void **)&t->offsets, c, sizeof(int64_t)) ||
-            grow((void **)&t->lengths, c, sizeof(int32_t)) ||
-            grow((void **)&t->counts, c, sizeof(int64_t)))
-            return -1;
-        t->capacity = c;
+        int64_t capacity = t->capacity * 2;
+        wt_entry *entries = (wt_entry *)realloc(t->entries, capacity * sizeof(wt_entry));
+        if (!entries) return -1;
+        t->entries = entries;
+        t->capacity = capacity;
     }
-    if (t->arena_used + length > t->arena_capacity) {
-        int64_t c = t->arena_capacity * 2 + length;
-        if (grow((void **)&t->arena, c, 1)) return -1;
-        t->arena_capacity = c;
+    if (t->arena_used + k->length > t->arena_capacity) {
+        int64_t capacity = t->arena_capacity * 2 + k->length;
+        char *arena = (char *)realloc(t->arena, capacity);
+        if (!arena) return -1;
+        t->arena = arena;
+        t->arena_capacity = capacity;
     }
     int64_t i = t->size++;
-    memcpy(t->arena + t->arena_used, word, length);
-    t->offsets[i] = t->arena_used;
-    t->lengths[i] = length;
-    t->counts[i] = 0;
-    t->arena_used += length;
-    if (t->size * 2 > t->slot_mask + 1) {  /* keep the load factor under one half */
-        if (rehash(t, (t->slot_mask + 1) * 2)) return -1;
+    wt_entry *e = &t->entries[i];
+    e->count = 0;
+    e->offset = t->arena_used;
+    e->prefix = k->prefix;
+    e->hash = (uint32_t)(k->hash >> 32);
+    e->length = (int32_t)k->length;
+    memcpy(t->arena + t->arena_used, k->word, (size_t)k->length);
+    t->arena_used += k->length;
+    /* keep the load under 2/3: short probe runs in a third less memory than 1/2 */
+    if ((uint64_t)t->size * 3 > (t->slot_mask + 1) * 2) {
+        if (rebuild_slots(t, (t->slot_mask + 1) * 2)) return -1;
     } else {
-        uint64_t s = hash_bytes(word, length) & t->slot_mask;
-        while (t->slots[s]) s = (s + 1) & t->slot_mask;
-        t->slots[s] = (uint32_t)(i + 1);
+        t->slots[slot] = (uint32_t)(i + 1);
     }
     return i;
+}
+
+int64_t wt_find(const wt_table *t, const char *word, int64_t length) {
+    uint64_t unused;
+    token k = make_token(word, length);
+    return probe(t, &k, &unused);
+}
+
+int64_t wt_add(wt_table *t, const char *word, int64_t length) {
+    token k = make_token(word, length);
+    return add_token(t, &k);
 }
 
 int wt_reduce(wt_table *t) {
     int64_t kept = 0, used = 0;
     for (int64_t i = 0; i < t->size; i++) {
-        if (i != 0 && t->counts[i] <= t->min_reduce) continue;
-        /* compact in place: survivors only move towards the start */
-        memmove(t->arena + used, t->arena + t->offsets[i], t->lengths[i]);
-        t->offsets[kept] = used;
-        t->lengths[kept] = t->lengths[i];
-        t->counts[kept] = t->counts[i];
-        used += t->lengths[i];
-        kept++;
+        wt_entry e = t->entries[i];
+        if (i != 0 && e.count <= t->min_reduce) continue;
+        /* survivors only move towards the start, so compacting in place is safe */
+        memmove(t->arena + used, t->arena + e.offset, (size_t)e.length);
+        e.offset = used;
+        used += e.length;
+        t->entries[kept++] = e;
     }
     t->size = kept;
     t->arena_used = used;
     t->min_reduce++;
-    return rehash(t, t->slot_mask + 1);
+    return rebuild_slots(t, t->slot_mask + 1);
 }
 
-/* Length of the token once cut to WT_MAX_WORD bytes without splitting a UTF-8 character. */
-static int cut_length(const wt_tokenizer *tok) {
-    if (!tok->overflowed) return tok->length;
-    int start = tok->length - 1;  /* find where the last character starts */
-    while (start > 0 && ((unsigned char)tok->word[start] & 0xC0) == 0x80) start--;
-    unsigned char lead = (unsigned char)tok->word[start];
-    int need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    return start + need > tok->length ? start : tok->length;
+/* Prefetch what looking up a batch of tokens will touch: first their slots, then (once
+ * those have arrived) the entries the slots name. A hint only: the lookups that follow
+ * probe the table as it is then, even if it changed meanwhile. */
+static inline void prefetch_batch(const wt_table *t, const token *batch, int n) {
+    for (int j = 0; j < n; j++)
+        if (batch[j].length >= 0) __builtin_prefetch(&t->slots[batch[j].hash & t->slot_mask]);
+    for (int j = 0; j < n; j++) {
+        if (batch[j].length < 0) continue;
+        uint32_t v = t->slots[batch[j].hash & t->slot_mask];
+        if (v) __builtin_prefetch(&t->entries[v - 1]);
+    }
 }
 
-/* Feed bytes to the tokenizer, calling `emit(word, length, ctx)` for each token
- * (and for "</s>" at each newline). Returns -1 as soon as emit does. */
-typedef int (*emit_fn)(const char *word, int length, void *ctx);
+/* ---------------------------------------------------------------- tokenizing */
 
-static int tokenize(wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
-                    emit_fn emit, void *ctx) {
-    for (int64_t i = 0; i < n; i++) {
-        char c = buf[i];
-        if (c == '\r') continue;
-        if (c == ' ' || c == '\t' || c == '\n') {
-            if (tok->length) {
-                if (emit(tok->word, cut_length(tok), ctx)) return -1;
-                tok->length = 0;
-                tok->overflowed = 0;
+int wt_kept_length(const char *word, int64_t length) {
+    if (length <= WT_MAX_WORD) return (int)length;
+    /* Only the first WT_MAX_WORD bytes are looked at (a pending token holds no more):
+     * find where the last character among them starts (at most 3 continuation bytes
+     * back) and drop it if its lead byte announces more bytes than fit. */
+    const unsigned char *w = (const unsigned char *)word;
+    int start = WT_MAX_WORD - 1;
+    for (int back = 0; back < 3 && start > 0 && (w[start] & 0xC0) == 0x80; back++) start--;
+    unsigned char lead = w[start];
+    int needed = (lead & 0xE0) == 0xC0 ? 2 : (lead & 0xF0) == 0xE0 ? 3
+               : (lead & 0xF8) == 0xF0 ? 4 : 1;
+    return start + needed > WT_MAX_WORD ? start : WT_MAX_WORD;
+}
+
+static inline void hold(wt_tokenizer *tok, const char *bytes, int64_t n) {
+    int64_t room = WT_MAX_WORD - tok->length;
+    if (n > room) {
+        tok->overflowed = 1;
+        n = room;
+    }
+    memcpy(tok->word + tok->length, bytes, (size_t)n);
+    tok->length += (int)n;
+}
+
+#define BATCH 32
+typedef int (*batch_fn)(void *ctx, const token *batch, int n);
+
+/* Split `buf` into tokens and hand them, in order, to `flush` in batches of up to BATCH
+ * (a newline is a token of length -1). A token lying wholly inside `buf` is handed over
+ * where it lies; only a token cut by the end of the chunk (or containing '\r') is copied
+ * into `tok`, and the batch holding it is flushed before `tok` is reused. Always inlined,
+ * so `flush` becomes a direct call. Returns -1 as soon as `flush` does. */
+static inline __attribute__((always_inline)) int
+tokenize(wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
+         batch_fn flush, void *ctx) {
+    const unsigned char *bytes = (const unsigned char *)buf;
+    token batch[BATCH];
+    int held = 0;
+    int64_t i = 0;
+#define PUSH(k) do { batch[held++] = (k); \
+        if (held == BATCH) { if (flush(ctx, batch, held)) return -1; held = 0; } } while (0)
+#define PUSH_PENDING() do { \
+        PUSH(make_token(tok->word, wt_kept_length(tok->word, \
+                        tok->overflowed ? WT_MAX_WORD + 1 : tok->length))); \
+        if (held && flush(ctx, batch, held)) return -1; \
+        held = 0; \
+        wt_tokenizer_init(tok); } while (0)
+    while (i < n) {
+        int kind = BYTE_CLASS[bytes[i]];
+        if (kind == BLANK || kind == NEWLINE) {
+            if (tok->length) PUSH_PENDING();
+            if (kind == NEWLINE) {
+                token newline = {END_OF_SENTENCE, -1, 0, 0};
+                PUSH(newline);
             }
-            if (c == '\n' && emit(END_OF_SENTENCE, 4, ctx)) return -1;
+            i++;
             continue;
         }
-        if (tok->length < WT_MAX_WORD) tok->word[tok->length++] = c;
-        else tok->overflowed = 1;
+        if (kind == CARRIAGE_RETURN) {  /* word2vec.c drops it without ending the token */
+            i++;
+            continue;
+        }
+        int64_t start = i;
+        while (i < n && BYTE_CLASS[bytes[i]] == WORD_BYTE) i++;
+        if (tok->length == 0 && i < n && BYTE_CLASS[bytes[i]] != CARRIAGE_RETURN)
+            PUSH(make_token(buf + start, wt_kept_length(buf + start, i - start)));
+        else
+            hold(tok, buf + start, i - start);
     }
-    if (end_of_file && tok->length) {
-        if (emit(tok->word, cut_length(tok), ctx)) return -1;
-        tok->length = 0;
-        tok->overflowed = 0;
-    }
+    if (end_of_file && tok->length) PUSH_PENDING();
+    if (held && flush(ctx, batch, held)) return -1;
     return 0;
+#undef PUSH
+#undef PUSH_PENDING
 }
 
-typedef struct { wt_table *table; int64_t max_size; } count_ctx;
+typedef struct {
+    wt_table *table;
+    int64_t max_size;
+} count_ctx;
 
-static int count_word(const char *word, int length, void *p) {
+static int count_batch(void *p, const token *batch, int n) {
     count_ctx *ctx = (count_ctx *)p;
-    int64_t i = wt_add(ctx->table, word, length);
-    if (i < 0) return -1;
-    ctx->table->counts[i]++;
-    if (ctx->table->size > ctx->max_size) return wt_reduce(ctx->table);
+    wt_table *t = ctx->table;
+    prefetch_batch(t, batch, n);
+    for (int j = 0; j < n; j++) {
+        if (batch[j].length < 0) {
+            t->entries[0].count++;  /* entry 0 is "</s>" */
+            continue;
+        }
+        int64_t i = add_token(t, &batch[j]);
+        if (i < 0) return -1;
+        t->entries[i].count++;
+        /* word2vec.c checks after every token: prune once the table holds too many */
+        if (t->size > ctx->max_size && wt_reduce(t)) return -1;
+    }
     return 0;
 }
 
 int wt_count(wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
              int64_t max_size) {
     count_ctx ctx = {t, max_size};
-    return tokenize(tok, buf, n, end_of_file, count_word, &ctx);
+    return tokenize(tok, buf, n, end_of_file, count_batch, &ctx);
 }
 
-typedef struct { const wt_table *table; int32_t *out; int64_t written; } encode_ctx;
+typedef struct {
+    const wt_table *table;
+    int32_t *out;
+    int64_t written;
+} encode_ctx;
 
-static int encode_word(const char *word, int length, void *p) {
+static int encode_batch(void *p, const token *batch, int n) {
     encode_ctx *ctx = (encode_ctx *)p;
-    int64_t i = wt_find(ctx->table, word, length);
-    if (i >= 0) ctx->out[ctx->written++] = (int32_t)i;
+    const wt_table *t = ctx->table;
+    prefetch_batch(t, batch, n);
+    for (int j = 0; j < n; j++) {
+        uint64_t unused;
+        int64_t i = batch[j].length < 0 ? 0 : probe(t, &batch[j], &unused);
+        if (i >= 0) ctx->out[ctx->written++] = (int32_t)i;  /* unknown words: skipped */
+    }
     return 0;
 }
 
 int64_t wt_encode(const wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n,
                   int end_of_file, int32_t *out) {
     encode_ctx ctx = {t, out, 0};
-    tokenize(tok, buf, n, end_of_file, encode_word, &ctx);
+    tokenize(tok, buf, n, end_of_file, encode_batch, &ctx);
     return ctx.written;
 }
 
+/* ---------------------------------------------------------------- Huffman tree */
+
 int wt_huffman(const int64_t *counts, int64_t V, int max_length, uint8_t *codes,
                int32_t *points, int32_t *lengths) {
-    /* Two sorted queues: leaves (counts, descending, read from the end) and inner nodes
-     * (created in ascending order). Each step joins the two smallest; ties prefer the
-     * leaf, and the second node picked gets code bit 1, as in word2vec.c. */
-    int64_t *count = (int64_t *)malloc(2 * V * sizeof(int64_t));
+    /* Nodes 0..V-1 are the words, V..2V-2 the inner nodes in the order they are made.
+     * Words are taken from the rare end of the count order and inner nodes are made in
+     * non-decreasing weight, so the two lightest nodes are always at one of two fronts.
+     * As in word2vec.c: on equal weights the inner node is taken, not-yet-made nodes
+     * weigh 1e15, and the second node of each pair gets bit 1. */
+    int64_t *weight = (int64_t *)malloc(2 * V * sizeof(int64_t));
     int64_t *parent = (int64_t *)malloc(2 * V * sizeof(int64_t));
     uint8_t *bit = (uint8_t *)calloc(2 * V, 1);
     int status = 0;
-    if (!count || !parent || !bit) { status = -2; goto done; }
-    for (int64_t a = 0; a < V; a++) count[a] = counts[a];
-    for (int64_t a = V; a < 2 * V; a++) count[a] = (int64_t)1e15;
-    int64_t leaf = V - 1, inner = V;
-    for (int64_t a = 0; a < V - 1; a++) {
-        int64_t pick[2];
-        for (int k = 0; k < 2; k++) {
-            if (leaf >= 0 && count[leaf] < count[inner]) pick[k] = leaf--;
-            else pick[k] = inner++;
-        }
-        count[V + a] = count[pick[0]] + count[pick[1]];
-        parent[pick[0]] = V + a;
-        parent[pick[1]] = V + a;
-        bit[pick[1]] = 1;
+    if (!weight || !parent || !bit) {
+        status = -1;
+        goto done;
     }
-    for (int64_t a = 0; a < V; a++) {
-        /* walk up to the root, then store the path root-first; points are inner-node
-         * numbers (node - V), the root being V - 2 */
-        uint8_t code[64];
-        int64_t node_path[64];
-        int len = 0;
-        for (int64_t b = a; b != 2 * V - 2; b = parent[b]) {
-            if (len == max_length) { status = -1; goto done; }
-            code[len] = bit[b];
-            node_path[len] = b;
-            len++;
+    memcpy(weight, counts, V * sizeof(int64_t));
+    for (int64_t node = V; node < 2 * V; node++) weight[node] = (int64_t)1e15;
+    int64_t next_word = V - 1, next_inner = V;
+    for (int64_t made = V; made < 2 * V - 1; made++) {
+        int64_t pair[2];
+        for (int k = 0; k < 2; k++) {
+            if (next_word >= 0 && weight[next_word] < weight[next_inner]) pair[k] = next_word--;
+            else pair[k] = next_inner++;
         }
-        lengths[a] = len;
-        uint8_t *c = codes + a * max_length;
-        int32_t *p = points + a * max_length;
-        p[0] = (int32_t)(V - 2);
-        for (int b = 0; b < len; b++) {
-            c[len - b - 1] = code[b];
-            if (len - b < max_length) p[len - b] = (int32_t)(node_path[b] - V);
+        weight[made] = weight[pair[0]] + weight[pair[1]];
+        parent[pair[0]] = parent[pair[1]] = made;
+        bit[pair[1]] = 1;
+    }
+    const int64_t root = 2 * V - 2;
+    for (int64_t w = 0; w < V; w++) {
+        int length = 0;
+        for (int64_t node = w; node != root; node = parent[node]) {
+            if (++length > max_length) {
+                status = -2;
+                goto done;
+            }
+        }
+        lengths[w] = length;
+        /* Codes and points are stored root first. Points name inner nodes as node - V
+         * (the root is V - 2); like word2vec.c, point[length] gets the word's own
+         * (negative) node - V when it fits, though no trainer reads it. */
+        uint8_t *code = codes + w * max_length;
+        int32_t *point = points + w * max_length;
+        point[0] = (int32_t)(V - 2);
+        int depth = length;
+        for (int64_t node = w; node != root; node = parent[node]) {
+            depth--;
+            code[depth] = bit[node];
+            if (depth + 1 < max_length) point[depth + 1] = (int32_t)(node - V);
         }
     }
 done:
-    free(count); free(parent); free(bit);
+    free(weight);
+    free(parent);
+    free(bit);
     return status;
 }

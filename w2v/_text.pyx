@@ -1,125 +1,205 @@
 # cython: language_level=3
-"""Python handles on the tokenizer and word table (csrc/wordtable.c).
+"""Python handles on the tokenizer, word table and vocabulary tables of csrc/wordtable.c.
 
-`WordCounter` counts the words of a corpus fed to it chunk by chunk; `Encoder` turns
-chunks into word ids for training. Both tokenise in C with the GIL released.
+`WordCounter` counts the words of a corpus fed to it chunk by chunk (the first pass);
+`Encoder` turns chunks into word ids for the training passes. Both tokenise in C with
+the GIL released, so a reader thread costs the trainer threads nothing.
+
+Tokens follow word2vec.c: separated by space, tab and newline, '\\r' dropped, a newline
+is the token `</s>` (id 0), bytes never decoded, tokens cut to 99 bytes (at a UTF-8
+character boundary: see csrc/wordtable.h).
 """
 import numpy as np
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 
 cnp.import_array()
 
 cdef extern from "wordtable.h":
     int WT_MAX_WORD
+    ctypedef struct wt_entry:
+        int64_t count
+        int64_t offset
+        int32_t length
     ctypedef struct wt_table:
+        wt_entry *entries
         char *arena
-        int64_t *offsets
-        int32_t *lengths
-        int64_t *counts
         int64_t size
-        int64_t min_reduce
     ctypedef struct wt_tokenizer:
-        int length
-        int overflowed
+        pass
     int wt_init(wt_table *t)
     void wt_free(wt_table *t)
-    int64_t wt_add(wt_table *t, const char *word, int length)
+    void wt_tokenizer_init(wt_tokenizer *tok)
+    int64_t wt_find(const wt_table *t, const char *word, int64_t length)
+    int64_t wt_add(wt_table *t, const char *word, int64_t length)
     int wt_count(wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
                  int64_t max_size) nogil
     int64_t wt_encode(const wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n,
                       int end_of_file, int32_t *out) nogil
+    int wt_kept_length(const char *word, int64_t length)
     int wt_huffman(const int64_t *counts, int64_t V, int max_length, uint8_t *codes,
-                   int32_t *points, int32_t *lengths)
-
-cdef char NO_BYTES[1]  # what an empty chunk points to
+                   int32_t *points, int32_t *lengths) nogil
 
 MAX_WORD_BYTES = WT_MAX_WORD
 END_OF_SENTENCE = b"</s>"
 
+cdef char NO_BYTES[1]  # where an empty chunk points
 
-cdef class _Table:
+
+cdef inline const char *chunk_data(const unsigned char[::1] chunk):
+    return <const char *>&chunk[0] if chunk.shape[0] else NO_BYTES
+
+
+def cut_word(bytes word):
+    """`word` as the tokenizer would keep it: at most 99 bytes, never half a UTF-8 character."""
+    return word[:wt_kept_length(word, len(word))]
+
+
+cdef class _WordTable:
+    """The C hash table; entry 0 is `</s>` from the start."""
     cdef wt_table table
-    cdef wt_tokenizer tokenizer
 
     def __cinit__(self):
         if wt_init(&self.table):
             raise MemoryError()
-        self.tokenizer.length = 0
-        self.tokenizer.overflowed = 0
-        self._add(END_OF_SENTENCE)  # index 0, whatever comes
 
     def __dealloc__(self):
         wt_free(&self.table)
 
-    cdef int64_t _add(self, bytes word) except -1:
-        cdef int64_t i = wt_add(&self.table, word, len(word))
-        if i < 0:
-            raise MemoryError()
-        return i
+    def __len__(self):
+        return self.table.size
+
+    cdef list words(self):
+        cdef int64_t i
+        cdef const char *arena = self.table.arena
+        cdef wt_entry *e = self.table.entries
+        return [arena[e[i].offset:e[i].offset + e[i].length] for i in range(self.table.size)]
 
 
-cdef class WordCounter(_Table):
-    """Counts tokens (and `</s>` per newline) over chunks of a corpus, in bounded memory:
-    past `max_vocab` distinct words, rare ones are pruned as word2vec.c's ReduceVocab does."""
+cdef class WordCounter:
+    """Counts tokens (and `</s>` once per newline) over chunks of a corpus, in memory bounded
+    by the number of distinct words: past `max_vocab` of them, rare ones are pruned as
+    word2vec.c's ReduceVocab does (count <= min_reduce goes, min_reduce starts at 1 and
+    grows by one per prune; `</s>` always stays)."""
+    cdef _WordTable words
+    cdef wt_tokenizer tokenizer
     cdef int64_t max_vocab
 
     def __init__(self, max_vocab=21_000_000):
+        if max_vocab < 1:
+            raise ValueError("max_vocab must be at least 1")
+        self.words = _WordTable()
         self.max_vocab = max_vocab
+        wt_tokenizer_init(&self.tokenizer)
 
-    def feed(self, const unsigned char[::1] chunk, bint end_of_file):
+    def feed(self, const unsigned char[::1] chunk not None, bint end_of_file):
+        """Count the tokens of `chunk`. A token cut by the chunk's end is finished by the next
+        chunk, unless `end_of_file` (which ends the token but is not a newline: no `</s>`)."""
         cdef int status
-        cdef const char *data = <const char *>&chunk[0] if chunk.shape[0] else NO_BYTES
+        cdef const char *data = chunk_data(chunk)
         with nogil:
-            status = wt_count(&self.table, &self.tokenizer, data, chunk.shape[0],
+            status = wt_count(&self.words.table, &self.tokenizer, data, chunk.shape[0],
                               end_of_file, self.max_vocab)
         if status:
-            raise MemoryError()
+            raise MemoryError("out of memory while counting words")
 
     def result(self):
-        """(words, counts): words as bytes in first-seen order, `</s>` first; counts int64."""
-        cdef int64_t i
-        words = [self.table.arena[self.table.offsets[i]:self.table.offsets[i] + self.table.lengths[i]]
-                 for i in range(self.table.size)]
-        counts = np.array([self.table.counts[i] for i in range(self.table.size)], dtype=np.int64)
-        return words, counts
+        """(words, counts): words (bytes) in first-seen order with `</s>` first, counts int64."""
+        cdef int64_t i, size = self.words.table.size
+        counts = np.empty(size, dtype=np.int64)
+        cdef int64_t[::1] out = counts
+        for i in range(size):
+            out[i] = self.words.table.entries[i].count
+        return self.words.words(), counts
 
 
-cdef class Encoder(_Table):
-    """Turns corpus chunks into the ids of `words` (0 = newline); unknown tokens are skipped,
-    as word2vec.c skips them, without counting them."""
+cdef class Encoder:
+    """Turns corpus chunks into int32 ids: the position of each token in `words` (whose first
+    entry must be `</s>`, the id of every newline). Tokens not in `words` are dropped, as
+    word2vec.c skips them (they count nowhere). A token cut by a chunk's end is finished by
+    the next chunk. One Encoder must not be used from two threads at once."""
+    cdef _WordTable table
+    cdef wt_tokenizer tokenizer
+    cdef int32_t *scratch
+    cdef int64_t scratch_size
+
+    def __cinit__(self):
+        wt_tokenizer_init(&self.tokenizer)
+        self.scratch = NULL
+        self.scratch_size = 0
 
     def __init__(self, words):
+        words = list(words)
         if not words or words[0] != END_OF_SENTENCE:
             raise ValueError("the word list must start with </s>")
-        for word in words[1:]:
-            self._add(word)
+        if len(words) >= 2 ** 31:
+            raise ValueError("too many words for int32 ids")
+        self.table = _WordTable()
+        cdef bytes word
+        cdef int64_t index, added
+        for index, word in enumerate(words[1:], 1):
+            added = wt_add(&self.table.table, word, len(word))
+            if added < 0:
+                raise MemoryError()
+            if added != index:
+                raise ValueError(f"word listed twice: {word!r}")
 
-    def encode(self, const unsigned char[::1] chunk, bint end_of_file):
+    def __dealloc__(self):
+        free(self.scratch)
+
+    def __len__(self):
+        return self.table.table.size
+
+    def fresh(self):
+        """A new Encoder over the same (read-only, shared) table, with no pending token:
+        cheap, for a new pass over the corpus."""
+        cdef Encoder other = Encoder.__new__(Encoder)
+        other.table = self.table
+        return other
+
+    def encode(self, const unsigned char[::1] chunk not None, bint end_of_file):
+        """The ids of the tokens of `chunk` (int32 array, newline = 0)."""
         cdef int64_t n = chunk.shape[0], written
-        out = np.empty(n + 1, dtype=np.int32)
-        cdef int32_t[::1] ids = out
-        cdef const char *data = <const char *>&chunk[0] if n else NO_BYTES
+        cdef const char *data = chunk_data(chunk)
+        if self.scratch_size < n + 1:  # n bytes hold at most n tokens, plus a pending one
+            free(self.scratch)
+            self.scratch = <int32_t *>malloc((n + 1) * sizeof(int32_t))
+            self.scratch_size = n + 1 if self.scratch else 0
+            if not self.scratch:
+                raise MemoryError()
         with nogil:
-            written = wt_encode(&self.table, &self.tokenizer, data, n, end_of_file, &ids[0])
-        return out[:written]
+            written = wt_encode(&self.table.table, &self.tokenizer, data, n, end_of_file,
+                                self.scratch)
+        ids = np.empty(written, dtype=np.int32)
+        cdef int32_t[::1] out = ids
+        if written:
+            memcpy(&out[0], self.scratch, written * sizeof(int32_t))
+        return ids
 
 
 def huffman(counts, int max_length):
-    """word2vec.c's Huffman codes and points for counts sorted in descending order."""
+    """word2vec.c's CreateBinaryTree over `counts` (descending, but for entry 0):
+    (codes uint8 (V, max_length), points int32 (V, max_length), lengths int32 (V,)).
+    With fewer than 2 words all are empty. Raises OverflowError when a code would be
+    longer than max_length."""
     cdef int64_t[::1] c = np.ascontiguousarray(counts, dtype=np.int64)
     cdef int64_t V = c.shape[0]
-    codes = np.zeros((max(V, 1), max_length), dtype=np.uint8)
-    points = np.zeros((max(V, 1), max_length), dtype=np.int32)
-    lengths = np.zeros(max(V, 1), dtype=np.int32)
-    cdef uint8_t[:, ::1] cd = codes
-    cdef int32_t[:, ::1] pt = points
-    cdef int32_t[::1] ln = lengths
+    codes = np.zeros((V, max_length), dtype=np.uint8)
+    points = np.zeros((V, max_length), dtype=np.int32)
+    lengths = np.zeros(V, dtype=np.int32)
     if V < 2:
         return codes, points, lengths
-    status = wt_huffman(&c[0], V, max_length, &cd[0, 0], &pt[0, 0], &ln[0])
-    if status == -2:
-        raise MemoryError()
+    cdef uint8_t[:, ::1] code_view = codes
+    cdef int32_t[:, ::1] point_view = points
+    cdef int32_t[::1] length_view = lengths
+    cdef int status
+    with nogil:
+        status = wt_huffman(&c[0], V, max_length, &code_view[0, 0], &point_view[0, 0],
+                            &length_view[0])
     if status == -1:
-        raise OverflowError(f"a Huffman code is longer than {max_length} bits")
+        raise MemoryError()
+    if status == -2:
+        raise OverflowError(f"a Huffman code would be longer than {max_length} bits")
     return codes, points, lengths

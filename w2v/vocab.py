@@ -1,10 +1,23 @@
-"""The vocabulary: counted from the corpus (or read from a file), pruned, sorted.
+"""The vocabulary: counted from the corpus (or read from a file), pruned, sorted; and the
+tables the trainer derives from its counts (Huffman codes, subsampling).
 
-word2vec.c's rules: `</s>` (one per newline) is entry 0 and is never pruned; words
-seen fewer than min_count times are dropped; the rest are sorted by descending count
-(ties keep the order in which words were first seen); counts are saved and read as
-`word count` lines.
+word2vec.c's rules (LearnVocabFromTrainFile, SortVocab, SaveVocab, ReadVocab):
+`</s>` (one per newline) is entry 0 and is never pruned; words seen fewer than
+min_count times are dropped; the rest are sorted by descending count, ties keeping the
+order in which words were first seen; train_words is the sum of the kept counts,
+`</s>` included. Vocabulary files hold one `word count` line per word.
+
+    >>> vocab = Vocab.build(Corpus(["corpus.txt"]), min_count=5)   # doctest: +SKIP
+    >>> vocab.words[:3], vocab.counts[:3], vocab.train_words        # doctest: +SKIP
+    ([b'</s>', b'the', b'of'], array([ 1, 1061396, 593677]), 16718844)
+
+Deliberate differences from word2vec.c: the last word of a file without a final newline
+is counted (word2vec.c loses it); long words are cut at a UTF-8 character boundary
+(see csrc/wordtable.h); `</s>` survives pruning while counting (word2vec.c's ReduceVocab
+can drop it); and words listed twice in a vocabulary file are merged.
 """
+import re
+
 import numpy as np
 
 from . import _text
@@ -12,97 +25,133 @@ from .atomic import atomic_output
 from .errors import UserError
 
 END_OF_SENTENCE = _text.END_OF_SENTENCE
-MAX_CODE_LENGTH = 40                 # word2vec.c's MAX_CODE_LENGTH
-DEFAULT_MAX_VOCAB = 21_000_000       # word2vec.c prunes past 0.7 * its 30M-slot hash table
+MAX_CODE_LENGTH = 40              # word2vec.c's MAX_CODE_LENGTH
+DEFAULT_MAX_VOCAB = 21_000_000    # word2vec.c prunes past 0.7 * its 30M-slot hash table
+
+_FIELD = re.compile(rb"[^ \t\n]+")  # word2vec.c's separators (ReadWord); '\r' is dropped
 
 
 class Vocab:
+    """Words (bytes, `</s>` first) with their int64 counts, in training order."""
+
     def __init__(self, words, counts):
-        self.words = list(words)                        # bytes; words[0] == b"</s>"
+        self.words = list(words)
         self.counts = np.asarray(counts, dtype=np.int64)
-        self.train_words = int(self.counts.sum())       # word2vec.c's train_words
+        if not self.words or self.words[0] != END_OF_SENTENCE:
+            raise ValueError("the word list must start with </s>")
+        if len(self.words) != len(self.counts):
+            raise ValueError("words and counts differ in length")
+        self.train_words = int(self.counts.sum())  # word2vec.c's train_words
+        self._encoder = None
 
     def __len__(self):
         return len(self.words)
 
+    def __repr__(self):
+        return f"<Vocab: {len(self)} words, {self.train_words} in the corpus>"
+
     @classmethod
     def from_counts(cls, words, counts, min_count):
-        """Drop rare words (not `</s>`) and sort by descending count, stably."""
+        """Keep `</s>` (words[0]) and the words counted at least min_count times, sorted
+        by descending count, stably (word2vec.c's SortVocab)."""
         counts = np.asarray(counts, dtype=np.int64)
-        keep = np.flatnonzero(counts[1:] >= min_count) + 1
-        order = keep[np.argsort(-counts[keep], kind="stable")]
+        kept = np.flatnonzero(counts[1:] >= min_count) + 1
+        order = kept[np.argsort(-counts[kept], kind="stable")]
         return cls([END_OF_SENTENCE] + [words[i] for i in order],
                    np.concatenate([counts[:1], counts[order]]))
 
     @classmethod
     def build(cls, corpus, min_count=5, max_vocab=None, progress=None):
-        """Count the words of `corpus` (a Corpus) in one streaming pass."""
+        """Count the words of `corpus` (a w2v.corpus.Corpus) in one streaming pass.
+
+        Memory is bounded by the number of distinct words: past `max_vocab` of them
+        (default 21M, as word2vec.c) the rarest are pruned as word2vec.c's ReduceVocab
+        does. `progress(bytes_done, total_bytes)` is called after every chunk.
+        """
         counter = _text.WordCounter(max_vocab or DEFAULT_MAX_VOCAB)
-        done = 0
         for chunk, end_of_file in corpus.chunks():
             counter.feed(chunk, end_of_file)
-            done += len(chunk)
             if progress:
-                progress(done, corpus.total_bytes)
+                progress(corpus.bytes_read, corpus.total_bytes)
         words, counts = counter.result()
-        if counts.sum() == 0:
-            raise UserError(f"the corpus is empty (no words in {corpus})")
+        if len(words) < 2:
+            raise UserError(f"corpus {corpus} is empty: no word appears in it")
         vocab = cls.from_counts(words, counts, min_count)
         if len(vocab) < 2:
-            raise UserError(f"no word appears at least min-count={min_count} times in {corpus}")
+            raise UserError(f"no word appears at least min-count={min_count} times in "
+                            f"corpus {corpus} (the most frequent appears {counts[1:].max()} "
+                            "times)")
         return vocab
 
     @classmethod
     def read(cls, path, min_count=5):
-        """Read word2vec.c's `word count` vocabulary file, then prune and sort it."""
+        """Read a vocabulary file as word2vec.c's -read-vocab does (`word count` lines, as
+        written by `save` or word2vec.c's -save-vocab), then prune and sort it."""
+        words, counts, index = [END_OF_SENTENCE], [0], {END_OF_SENTENCE: 0}
         try:
             with open(path, "rb") as f:
-                lines = f.read().split(b"\n")
+                for number, line in enumerate(f, 1):
+                    fields = _FIELD.findall(line.replace(b"\r", b""))
+                    if not fields:
+                        continue
+                    if len(fields) != 2 or not fields[1].isdigit():
+                        raise UserError(f"corrupt vocabulary {path}, line {number}: expected "
+                                        f"'word count', got {line[:60]!r}")
+                    # words longer than the tokenizer keeps would never match a token
+                    word, count = _text.cut_word(fields[0]), int(fields[1])
+                    if word in index:
+                        counts[index[word]] += count
+                    else:
+                        index[word] = len(words)
+                        words.append(word)
+                        counts.append(count)
         except OSError as exc:
-            raise UserError(f"cannot read vocabulary {path}: {exc.strerror}") from None
-        words, counts, seen = [END_OF_SENTENCE], [0], {END_OF_SENTENCE: 0}
-        for number, line in enumerate(lines, 1):
-            fields = line.replace(b"\r", b"").split()
-            if not fields:
-                continue
-            if len(fields) != 2 or not fields[1].isdigit():
-                raise UserError(f"{path}, line {number}: expected 'word count', got {line[:60]!r}")
-            word, count = fields[0], int(fields[1])
-            if word in seen:
-                counts[seen[word]] += count
-            else:
-                seen[word] = len(words)
-                words.append(word)
-                counts.append(count)
+            raise UserError(f"cannot read vocabulary {path}: {exc.strerror or exc}") from None
+        if len(words) < 2:
+            raise UserError(f"vocabulary {path} lists no word")
         vocab = cls.from_counts(words, counts, min_count)
         if len(vocab) < 2:
-            raise UserError(f"no word in vocabulary {path} has a count of at least {min_count}")
+            raise UserError(f"no word in vocabulary {path} has a count of at least "
+                            f"min-count={min_count}")
         return vocab
 
     def save(self, path):
-        """Write `word count` lines (word2vec.c's -save-vocab), atomically."""
+        """Write `word count` lines, `</s>` first (word2vec.c's -save-vocab), atomically."""
         with atomic_output(path) as out:
-            out.writelines(b"%s %d\n" % (w, c) for w, c in zip(self.words, self.counts.tolist()))
+            out.writelines(b"%s %d\n" % pair for pair in zip(self.words, self.counts.tolist()))
 
     def encoder(self):
-        """A fresh tokenizer that maps corpus chunks to this vocabulary's ids."""
-        return _text.Encoder(self.words)
+        """A new Encoder (no pending token) mapping corpus chunks to this vocabulary's ids.
+        The word table is built once and shared by every encoder of this vocabulary."""
+        if self._encoder is None:
+            self._encoder = _text.Encoder(self.words)
+        return self._encoder.fresh()
 
     def huffman(self):
-        """word2vec.c's Huffman codes and inner-node points: (codes, points, code_lengths)."""
+        """word2vec.c's CreateBinaryTree: (codes uint8 (V, 40), points int32 (V, 40),
+        code_lengths int32 (V,)); codes[w, :code_lengths[w]] and points[w, :code_lengths[w]]
+        are word2vec.c's vocab[w].code and vocab[w].point (inner nodes, root V - 2)."""
         try:
             return _text.huffman(self.counts, MAX_CODE_LENGTH)
         except OverflowError:
             raise UserError(f"the word counts need a Huffman code longer than {MAX_CODE_LENGTH} "
-                            "bits: use negative sampling instead of --hs") from None
+                            "bits: train with negative sampling instead of hierarchical "
+                            "softmax") from None
 
     def keep_probabilities(self, sample):
-        """word2vec.c's subsampling `ran` per word, float32: a word is discarded when
-        ran < uniform(0, 1). Computed with word2vec.c's float/double mix, so the same."""
+        """word2vec.c's subsampling value `ran` for every word (float32): the trainer
+        discards an occurrence when ran < (r & 0xFFFF) / 65536 for its random r, so values
+        >= 1 always keep. With sample <= 0 (no subsampling) every value is 2.
+
+        Computed with word2vec.c's own mix of float and double: (sample * train_words) and
+        cn / (sample * train_words) in float, the rest in double, rounded to float.
+        """
         if sample <= 0:
             return np.full(len(self), 2.0, dtype=np.float32)
-        threshold = np.float32(sample) * np.float32(self.train_words)  # real * long long
-        counts = np.maximum(self.counts, 1)  # </s> may have count 0; it is never sampled
-        ratio = counts.astype(np.float32) / threshold                  # cn / (sample * T)
-        ran = (np.sqrt(ratio.astype(np.float64)) + 1) * np.float64(threshold) / counts
+        threshold = np.float32(sample) * np.float32(self.train_words)
+        # `</s>` is never subsampled (word2vec.c ends the sentence first) and may have a
+        # count of 0: give it a finite value rather than a division by zero.
+        counts = np.maximum(self.counts, 1)
+        ratio = counts.astype(np.float32) / threshold
+        ran = (np.sqrt(ratio.astype(np.float64)) + 1.0) * np.float64(threshold) / counts
         return ran.astype(np.float32)
