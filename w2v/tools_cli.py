@@ -39,9 +39,10 @@ def _echo_neighbours(results):
 
 
 def _write(data):
-    stream = click.get_binary_stream("stdout")
-    stream.write(data)
-    stream.flush()
+    # Words are bytes (any encoding): write them as they are, after any text already echoed.
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _queries(prompt, arguments):
@@ -49,7 +50,7 @@ def _queries(prompt, arguments):
     if arguments:
         yield list(arguments), False
         return
-    stdin = click.get_binary_stream("stdin")
+    stdin = sys.stdin.buffer
     interactive = sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False
     while True:
         if interactive:
