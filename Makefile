@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml setup.py $(wildcard w2v/*.py w2v/*.pyx csrc/*.c csrc/*.h)
 
-.PHONY: demo test slow bench clean
+.PHONY: demo test slow clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
