@@ -138,6 +138,7 @@ def plot(rows, path, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = [r for r in rows if r["runs"]]
     if not rows:
@@ -166,7 +167,9 @@ def plot(rows, path, title):
         ax.set_ylabel("thousand words/s (corpus words × passes / wall)")
         ax.set_title(f"{threads} thread{'s' if threads > 1 else ''}")
         ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(fontsize=8)
+    for ax in axes[:len(thread_counts)]:
+        ax.set_ylim(top=ax.get_ylim()[1] * 1.3)  # headroom for the legend, above the bars
+    axes[0].legend(fontsize=8, ncol=2, loc="upper center")
     if has_quality:
         ax = axes[-1]
         for r in rows:
@@ -182,11 +185,17 @@ def plot(rows, path, title):
         for config in configs:
             ax.scatter([], [], color="grey", marker=MARKERS.get(config, "x"), label=config)
         ax.set_xscale("log")
+        # ticks at 10, 20, 50, 100 ... in plain seconds: the default minor labels
+        # (3x10^2, 4x10^2) overlap when the times span less than a decade
+        ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(subs=(1, 2, 5)))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("wall time, s (log; hollow = 1 thread)")
         ax.set_ylabel("analogy accuracy, % (top 30k words)")
         ax.set_title("quality against training time")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2)
+        # below the axes: inside, it hid points wherever it went
+        ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -197,6 +206,7 @@ def plot_scaling(rows, path, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     rows = [r for r in rows if r["runs"]]
     if not rows:
