@@ -206,7 +206,6 @@ def plot_scaling(rows, path, title):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import matplotlib.ticker
 
     rows = [r for r in rows if r["runs"]]
     if not rows:
