@@ -1,6 +1,7 @@
 """Training end to end: planted structure recovered, determinism, outputs, error paths."""
 import gzip
 import os
+import signal
 import subprocess
 import sys
 
@@ -252,3 +253,36 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
                             env=dict(os.environ, PYTHONPATH=package_parent))
     assert result.returncode == 1
     assert result.stderr.startswith("w2v: error: ") and "Traceback" not in result.stderr
+
+
+def test_sigterm_stops_cleanly_and_keeps_the_previous_output(tmp_path):
+    """`timeout`, kill and batch schedulers send SIGTERM: unwind like Ctrl-C, exit 143."""
+    sample = os.path.join(os.path.dirname(w2v.__file__), "data", "sample-enwiki.txt.gz")
+    out = tmp_path / "v.bin"
+    out.write_bytes(b"previous vectors")
+    package_parent = os.path.dirname(os.path.dirname(w2v.__file__))
+    # skip-gram, 1 thread, 50 passes over 1M words: minutes of work, stopped after the first
+    # progress line (not a terminal, so plain lines on stderr)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "w2v", "train", sample, "-o", str(out), "--binary",
+         "--skip-gram", "--threads", "1", "--iter", "50"],
+        stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=package_parent))
+    try:
+        lines = []
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("Progress"):
+                break
+        assert process.poll() is None, "".join(lines)
+        process.send_signal(signal.SIGTERM)
+        rest = process.stderr.read()
+        assert process.wait(timeout=30) == 143
+    finally:
+        process.kill()
+        process.wait()
+    assert rest.strip().splitlines()[-1] == ("w2v: error: terminated (SIGTERM); "
+                                             "no output was written")
+    assert "Traceback" not in rest
+    assert out.read_bytes() == b"previous vectors"
+    assert [p.name for p in tmp_path.iterdir()] == ["v.bin"]

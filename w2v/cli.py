@@ -6,7 +6,10 @@ Two forms:
 
 A user mistake ends in one line on stderr ("w2v: error: ...") and a non-zero exit.
 """
+import contextlib
+import signal
 import sys
+import threading
 
 import click
 
@@ -16,7 +19,17 @@ from .errors import UserError
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
 
 EXIT_USER_ERROR = 1
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM (kill, timeout(1), a cron or batch system's time limit) as an exception,
+    so that it unwinds like Ctrl-C: workers stopped, temporary files removed."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,6 +108,24 @@ def run_word2vec_c_form(argv):
 def main(argv=None):
     """Entry point of the `w2v` console script."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    with _sigterm_unwinds():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """Python's default for SIGTERM is to die on the spot, skipping every cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (main() called from a thread)
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(argv):
     try:
         if is_word2vec_c_form(argv):
             run_word2vec_c_form(argv)
@@ -111,6 +142,8 @@ def main(argv=None):
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted; no output was written", EXIT_INTERRUPTED)
+    except Terminated:
+        _fail("terminated (SIGTERM); no output was written", EXIT_TERMINATED)
     except MemoryError:
         _fail("out of memory: try a smaller --size or a larger --min-count")
     except BrokenPipeError:  # `w2v similar ... | head`: the reader left, nothing to report
