@@ -2,7 +2,8 @@
 
 Data goes to a temporary file in the destination's directory, which is renamed over
 the destination only once everything was written and flushed. An exception (or
-Ctrl-C, or SIGTERM: see cli.py) removes the temporary file and leaves any previous file untouched.
+Ctrl-C, or SIGTERM: see cli.py) removes the temporary file and leaves any previous file
+untouched.
 """
 import contextlib
 import os
