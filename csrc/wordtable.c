@@ -153,12 +153,6 @@ static int64_t add_token(wt_table *t, const token *k) {
     return i;
 }
 
-int64_t wt_find(const wt_table *t, const char *word, int64_t length) {
-    uint64_t unused;
-    token k = make_token(word, length);
-    return probe(t, &k, &unused);
-}
-
 int64_t wt_add(wt_table *t, const char *word, int64_t length) {
     token k = make_token(word, length);
     return add_token(t, &k);

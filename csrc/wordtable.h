@@ -50,8 +50,6 @@ int wt_init(wt_table *t);
 void wt_free(wt_table *t);
 void wt_tokenizer_init(wt_tokenizer *tok);
 
-/* Index of the word, or -1. */
-int64_t wt_find(const wt_table *t, const char *word, int64_t length);
 /* Index of the word, appended with count 0 if new; -1 when out of memory. */
 int64_t wt_add(wt_table *t, const char *word, int64_t length);
 /* word2vec.c's ReduceVocab: drop every word but entry 0 ("</s>") whose count is

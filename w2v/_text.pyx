@@ -32,7 +32,6 @@ cdef extern from "wordtable.h":
     int wt_init(wt_table *t)
     void wt_free(wt_table *t)
     void wt_tokenizer_init(wt_tokenizer *tok)
-    int64_t wt_find(const wt_table *t, const char *word, int64_t length)
     int64_t wt_add(wt_table *t, const char *word, int64_t length)
     int wt_count(wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
                  int64_t max_size) nogil

@@ -13,6 +13,7 @@ members of a .zip archive are read one after the other, in archive order, each e
 like a file.
 """
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
@@ -81,8 +82,8 @@ class Corpus:
         for path in self.paths:
             try:
                 with open(path, "rb") as raw:
-                    for stream in _streams(path, raw):
-                        with stream:
+                    for opened in _streams(path, raw):
+                        with opened as stream:
                             chunk = stream.read(chunk_size)
                             while chunk:
                                 following = stream.read(chunk_size)
@@ -109,8 +110,8 @@ def check_readable(path):
 
 
 def _streams(path, raw):
-    """The binary streams of an open file: itself, its decompressed content, or one per
-    member of a zip archive."""
+    """Context managers giving the binary streams of an open file: the file itself, its
+    decompressed content, or one per member of a zip archive."""
     extension = os.path.splitext(path)[1].lower()
     if extension == ".zip":
         with zipfile.ZipFile(raw) as archive:
@@ -120,20 +121,7 @@ def _streams(path, raw):
     elif extension in _OPENERS:
         yield _OPENERS[extension](raw)
     else:
-        yield _Unclosed(raw)
-
-
-class _Unclosed:
-    """`raw` as a stream whose closing is left to its owner."""
-
-    def __init__(self, raw):
-        self.read = raw.read
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+        yield contextlib.nullcontext(raw)  # a plain file: its closing is left to its owner
 
 
 def _describe(exc):
