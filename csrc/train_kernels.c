@@ -75,6 +75,7 @@ static inline void logistic_update(const real *in, real *out_row, real *error, r
 static inline double unit_loss(const w2v_model *m, real f, int label) {
     if (f > W2V_MAX_EXP) return label ? 0.0 : f;
     if (f < -W2V_MAX_EXP) return label ? -f : 0.0;
+    if (f != f) return f;  /* NaN: the loss turns NaN, and the driver stops the run */
     int i = sigmoid_index(f);
     return label ? -m->log_sigmoid_table[i] : -m->log_one_minus_table[i];
 }
@@ -90,8 +91,9 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
         real f = dot(in, row, dim);
         int label = 1 - code[d];
         t->loss += unit_loss(m, f, label);
-        /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns) */
-        if (f <= -W2V_MAX_EXP || f >= W2V_MAX_EXP) continue;
+        /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns); written
+         * so that NaN is skipped too and never reaches the table index */
+        if (!(f > -W2V_MAX_EXP && f < W2V_MAX_EXP)) continue;
         real g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
         logistic_update(in, row, t->hidden_error, g, dim);
     }
@@ -162,7 +164,8 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
         real g;
         if (f > W2V_MAX_EXP) g = (label - 1) * t->alpha;
         else if (f < -W2V_MAX_EXP) g = (label - 0) * t->alpha;
-        else g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
+        else if (f == f) g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
+        else g = 0;  /* NaN: no table lookup; the loss turns NaN and the run stops */
         t->loss += unit_loss(m, f, label);
         logistic_update(in, row, t->hidden_error, g, dim);
     }
@@ -197,6 +200,19 @@ static inline void output_steps(const w2v_model *m, w2v_thread *t, const real *i
     t->loss_examples++;
 }
 
+/* word2vec.c's window loop runs a from b to 2 * window - b and skips the positions
+ * c = pos - window + a outside the sentence; this gives the a for which c is inside, so
+ * that a huge --window costs no more than the sentence (same updates, same order). */
+static inline void window_span(int window, int b, int pos, int len, int *lo, int *hi) {
+    int64_t first = (int64_t)window - pos;               /* a giving c = 0 */
+    int64_t past = (int64_t)window + len - pos;          /* a giving c = len */
+    int64_t start = b > first ? b : first;
+    int64_t stop = (int64_t)window * 2 + 1 - b;
+    if (stop > past) stop = past;
+    *lo = (int)start;
+    *hi = (int)(stop > start ? stop : start);
+}
+
 static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
     const int dim = m->dim;
     const int32_t *sen = t->sentence;
@@ -204,10 +220,11 @@ static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
         int32_t word = sen[pos];
         /* dynamic window: word2vec.c shrinks it by b, uniform in 0..window-1 */
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
-        for (int a = b; a < m->window * 2 + 1 - b; a++) {
+        int lo, hi;
+        window_span(m->window, b, pos, len, &lo, &hi);
+        for (int a = lo; a < hi; a++) {
             if (a == m->window) continue;
             int c = pos - m->window + a;
-            if (c < 0 || c >= len) continue;
             /* skip-gram in word2vec.c: the context word's vector predicts the centre word */
             real *in = m->input_vectors + (int64_t)sen[c] * dim;
             memset(t->hidden_error, 0, dim * sizeof(real));
@@ -224,12 +241,13 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
     for (int pos = 0; pos < len; pos++) {
         int32_t word = sen[pos];
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
-        int lo = b, hi = m->window * 2 + 1 - b, used = 0;
+        int lo, hi, used = 0;
+        window_span(m->window, b, pos, len, &lo, &hi);
         memset(hidden, 0, dim * sizeof(real));
         memset(t->hidden_error, 0, dim * sizeof(real));
         for (int a = lo; a < hi; a++) {
             int c = pos - m->window + a;
-            if (a == m->window || c < 0 || c >= len) continue;
+            if (a == m->window) continue;
             axpy(1, m->input_vectors + (int64_t)sen[c] * dim, hidden, dim);
             used++;
         }
@@ -241,7 +259,7 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
         /* word2vec.c adds the whole gradient to every context word (not divided by used) */
         for (int a = lo; a < hi; a++) {
             int c = pos - m->window + a;
-            if (a == m->window || c < 0 || c >= len) continue;
+            if (a == m->window) continue;
             axpy(1, t->hidden_error, m->input_vectors + (int64_t)sen[c] * dim, dim);
         }
     }
@@ -249,14 +267,10 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
 
 real w2v_alpha_at(const w2v_model *m, int64_t words_done) {
     double progress = words_done / (double)m->total_words;
-    if (m->min_alpha >= 0) {
-        /* gensim-style: linear from alpha down to min_alpha */
-        double a = m->starting_alpha - (m->starting_alpha - m->min_alpha) * progress;
-        return (real)(a < m->min_alpha ? m->min_alpha : a);
-    }
-    double a = m->starting_alpha * (1 - progress);
-    double floor = m->starting_alpha * 0.0001;
-    return (real)(a < floor ? floor : a);
+    double a = m->schedule == W2V_SCHEDULE_LINEAR
+        ? m->starting_alpha - (m->starting_alpha - m->min_alpha) * progress
+        : m->starting_alpha * (1 - progress);
+    return (real)(a < m->min_alpha ? m->min_alpha : a);
 }
 
 int64_t w2v_words_done(const w2v_model *m) {

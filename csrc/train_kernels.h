@@ -17,6 +17,11 @@
 
 typedef float real;
 
+/* Learning-rate schedules. word2vec.c's: alpha * (1 - progress), never below its floor
+ * min_alpha = alpha * 1e-4. Linear: from alpha down to min_alpha exactly (gensim's). */
+#define W2V_SCHEDULE_WORD2VEC 0
+#define W2V_SCHEDULE_LINEAR 1
+
 /* Everything the threads share; filled once by the driver, read-only but for the
  * matrices (updated Hogwild) and the word counter (updated atomically). */
 typedef struct {
@@ -35,7 +40,8 @@ typedef struct {
     const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
     int64_t vocab_size;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
-    double starting_alpha, min_alpha;  /* min_alpha < 0: word2vec.c's floor of alpha * 1e-4 */
+    double starting_alpha, min_alpha;
+    int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */
     int64_t *words_done;          /* shared progress counter (atomic) */
 } w2v_model;

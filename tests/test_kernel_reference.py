@@ -33,11 +33,12 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative):
 
     vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
                np.zeros((V, DIM), np.float32)]
-    shared = _train.SharedModel(vectors[0], vectors[1] if hs else None,
-                                vectors[2] if negative else None, None, codes, points, lengths,
-                                weights, keep, window=WINDOW, negative=negative, hs=hs,
-                                softmax=False, cbow=cbow, cbow_mean=True, alpha=ALPHA,
-                                min_alpha=-1.0, total_words=10**12)
+    shared = _train.SharedModel(
+        input_vectors=vectors[0], hs_vectors=vectors[1] if hs else None,
+        ns_vectors=vectors[2] if negative else None, softmax_vectors=None, codes=codes,
+        points=points, code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
+        window=WINDOW, negative=negative, hs=hs, softmax=False, cbow=cbow, cbow_mean=True,
+        alpha=ALPHA, min_alpha=None, total_words=10**12)
     _train.ThreadState(shared, SEED).train(ids)
 
     expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),

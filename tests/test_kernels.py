@@ -39,15 +39,16 @@ def test_other_seed_gives_other_vectors():
     assert not np.array_equal(_train.init_input_vectors(3, 4, 1), _train.init_input_vectors(3, 4, 2))
 
 
-def shared_model(alpha=0.025, min_alpha=-1.0, total_words=1001):
+def shared_model(alpha=0.025, min_alpha=None, total_words=1001):
     vectors = _train.init_input_vectors(3, 4, 1)
     codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
     points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
-    return _train.SharedModel(vectors, None, np.zeros((3, 4), np.float32), None, codes, points,
-                              np.zeros(1, np.int32), np.array([0.0, 0.0, 1.0]), None,
-                              window=2, negative=2, hs=False, softmax=False, cbow=False,
-                              cbow_mean=True, alpha=alpha, min_alpha=min_alpha,
-                              total_words=total_words)
+    return _train.SharedModel(
+        input_vectors=vectors, hs_vectors=None, ns_vectors=np.zeros((3, 4), np.float32),
+        softmax_vectors=None, codes=codes, points=points, code_lengths=np.zeros(1, np.int32),
+        noise_weights=np.array([0.0, 0.0, 1.0]), keep_thresholds=None, window=2, negative=2,
+        hs=False, softmax=False, cbow=False, cbow_mean=True, alpha=alpha,
+        min_alpha=min_alpha, total_words=total_words)
 
 
 def test_learning_rate_decays_linearly_with_word2vec_c_floor():

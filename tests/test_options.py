@@ -48,14 +48,14 @@ def test_which_form():
 
 
 @pytest.mark.parametrize("change, message", [
-    (dict(size=0), "size must be at least 1"),
-    (dict(window=0), "window must be at least 1"),
-    (dict(negative=-1), "negative must be 0 or more"),
-    (dict(sample=-0.1), "sample must be 0 or more"),
-    (dict(threads=0), "threads must be at least 1"),
-    (dict(iter=0), "iter must be at least 1"),
-    (dict(alpha=0.0), "alpha must be positive"),
-    (dict(min_alpha=1.0), "min-alpha must be between 0 and alpha"),
+    (dict(size=0), r"--size must be between 1 and 100,000 \(got 0\)"),
+    (dict(window=0), "--window must be between 1"),
+    (dict(negative=-1), "--negative must be between 0"),
+    (dict(sample=-0.1), "--sample must be between 0 and 1"),
+    (dict(threads=0), "--threads must be between 1"),
+    (dict(iter=0), "--iter must be between 1"),
+    (dict(alpha=0.0), "--alpha must be above 0"),
+    (dict(min_alpha=1.0), "--min-alpha must be between 0 and --alpha"),
     (dict(hs=False, negative=0), "nothing to train"),
     (dict(softmax=True), "softmax is an alternative"),
     (dict(hs=True, negative=0, output_vectors="output"), "need negative sampling or softmax"),

@@ -47,7 +47,7 @@ def test_every_model_and_loss_recovers_planted_groups(planted, cbow, loss):
             total += 1
     assert hits / total >= 0.9, f"only {hits}/{total} nearest neighbours inside their group"
     # the loss went down from the first pass to the last
-    assert result.passes[-1].average_loss < result.passes[0].average_loss
+    assert result.last_pass.average_loss < result.first_pass.average_loss
 
 
 def run_cli(*args):
@@ -217,10 +217,10 @@ def test_unwritable_output(capsys, planted, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--size", "0"], "size must be at least 1"),
-    (["--negative", "-1"], "negative must be 0 or more"),
+    (["--size", "0"], "--size must be between 1 and"),
+    (["--negative", "-1"], "--negative must be between 0 and"),
     (["--negative", "0"], "nothing to train"),
-    (["--threads", "0"], "threads must be at least 1"),
+    (["--threads", "0"], "--threads must be between 1 and"),
 ])
 def test_bad_option_values(capsys, planted, tmp_path, args, message):
     path, _ = planted
@@ -281,7 +281,7 @@ def test_sigterm_stops_cleanly_and_keeps_the_previous_output(tmp_path):
     finally:
         process.kill()
         process.wait()
-    assert rest.strip().splitlines()[-1] == ("w2v: error: terminated (SIGTERM); "
+    assert rest.strip().splitlines()[-1] == ("w2v: error: stopped by SIGTERM; "
                                              "no output was written")
     assert "Traceback" not in rest
     assert out.read_bytes() == b"previous vectors"

@@ -5,13 +5,18 @@
     >>> vectors.most_similar("france", topn=3)                             # doctest: +SKIP
     >>> vectors.save("vectors.bin", binary=True)                           # doctest: +SKIP
     >>> same = w2v.load("vectors.bin")                                     # doctest: +SKIP
+    >>> w2v.train("day1.txt", save_model="news.model")                     # doctest: +SKIP
+    >>> w2v.train("day2.txt", from_model="news.model", update_vocab=True,
+    ...           save_model="news.model")                                 # doctest: +SKIP
+    >>> model = w2v.load_model("news.model")                               # doctest: +SKIP
 """
 import os
 
+from .model import Model, load_model
 from .vectors import Vectors, load
 
 __version__ = "0.1.0"
-__all__ = ["train", "load", "Vectors"]
+__all__ = ["train", "resume", "load", "load_model", "Vectors", "Model"]
 
 
 def train(corpus, output=None, **options):
@@ -20,15 +25,28 @@ def train(corpus, output=None, **options):
     Options are `w2v train`'s long options with underscores (size=100, window=5,
     sample=1e-3, hs=False, negative=5, cbow=True, iter=5, min_count=5, alpha=None,
     threads=<all cores>, seed=1, output_vectors="input", binary=False, ...), with
-    word2vec.c's defaults. With `output`, the vectors file is also written (atomically).
+    word2vec.c's defaults. With `output`, the vectors file is also written (atomically);
+    with save_model="FILE", the model file (to continue training it later); with
+    checkpoint="FILE", progress is saved there when the process is stopped by a signal
+    (see resume). from_model="FILE" continues a saved model on `corpus` (options not
+    given are the model's; update_vocab=True adds the corpus's new words).
     Progress is silent unless debug=1 or 2 is given. Returns a `Vectors` object.
     """
-    from .config import TrainConfig, available_cores
-    from .train import train as run_training
+    from .config import available_cores
+    from .train import make_config, train as run_training
 
     paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
     options.setdefault("threads", available_cores())
     options.setdefault("debug", 0)
-    config = TrainConfig(corpus=[os.fspath(p) for p in paths], output=output, **options)
+    config = make_config(paths, output, **options)
     result = run_training(config)
     return Vectors(result.vocab.words, result.vectors_to_write(config.output_vectors))
+
+
+def resume(checkpoint, threads=None, debug=0):
+    """Continue the run a checkpoint was saved from; returns its `Vectors`."""
+    from .train import resume as resume_training
+
+    result = resume_training(checkpoint, threads=threads, debug=debug)
+    return Vectors(result.vocab.words, result.vectors_to_write(result.model.options.get(
+        "output_vectors", "input")))

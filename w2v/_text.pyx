@@ -27,8 +27,11 @@ cdef extern from "wordtable.h":
         wt_entry *entries
         char *arena
         int64_t size
+        int64_t min_reduce
     ctypedef struct wt_tokenizer:
-        pass
+        char word[99]
+        int length
+        int overflowed
     int wt_init(wt_table *t)
     void wt_free(wt_table *t)
     void wt_tokenizer_init(wt_tokenizer *tok)
@@ -104,6 +107,11 @@ cdef class WordCounter:
         if status:
             raise MemoryError("out of memory while counting words")
 
+    @property
+    def pruned(self):
+        """True when rare words were pruned to bound memory (their counts are then low)."""
+        return self.words.table.min_reduce > 1
+
     def result(self):
         """(words, counts): words (bytes) in first-seen order with `</s>` first, counts int64."""
         cdef int64_t i, size = self.words.table.size
@@ -157,6 +165,19 @@ cdef class Encoder:
         cdef Encoder other = Encoder.__new__(Encoder)
         other.table = self.table
         return other
+
+    def pending(self):
+        """The token cut by the last chunk's end, as (bytes held, overflowed): with
+        set_pending, lets a pass restart at a chunk boundary (checkpoints)."""
+        return self.tokenizer.word[:self.tokenizer.length], bool(self.tokenizer.overflowed)
+
+    def set_pending(self, bytes word, bint overflowed):
+        if len(word) > WT_MAX_WORD:
+            raise ValueError("a pending token holds at most 99 bytes")
+        if word:
+            memcpy(self.tokenizer.word, <const char *>word, len(word))
+        self.tokenizer.length = len(word)
+        self.tokenizer.overflowed = overflowed
 
     def encode(self, const unsigned char[::1] chunk not None, bint end_of_file):
         """The ids of the tokens of `chunk` (int32 array, newline = 0)."""

@@ -16,6 +16,8 @@ cdef extern from "train_kernels.h":
     ctypedef float real
     int W2V_EXP_TABLE_SIZE
     int W2V_MAX_CODE_LENGTH
+    int W2V_SCHEDULE_WORD2VEC
+    int W2V_SCHEDULE_LINEAR
     ctypedef struct w2v_model:
         real *input_vectors
         real *hs_vectors
@@ -33,6 +35,7 @@ cdef extern from "train_kernels.h":
         int64_t vocab_size
         int dim, window, negative, hs, softmax, cbow, cbow_mean
         double starting_alpha, min_alpha
+        int schedule
         int64_t total_words
         int64_t *words_done
     ctypedef struct w2v_thread:
@@ -122,10 +125,12 @@ cdef class SharedModel:
     cdef readonly object input_vectors, hs_vectors, ns_vectors, softmax_vectors
     cdef object _keep  # keeps every array the C struct points into alive
 
-    def __init__(self, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
+    def __init__(self, *, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
                  codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
-                 double alpha, double min_alpha, int64_t total_words):
+                 double alpha, min_alpha, int64_t total_words):
+        """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
+        floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's)."""
         sigmoid, log_sigmoid, log_one_minus = sigmoid_tables()
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
         points = np.ascontiguousarray(points, dtype=np.int32)
@@ -171,7 +176,12 @@ cdef class SharedModel:
         self.model.cbow = cbow
         self.model.cbow_mean = cbow_mean
         self.model.starting_alpha = alpha
-        self.model.min_alpha = min_alpha
+        if min_alpha is None:
+            self.model.schedule = W2V_SCHEDULE_WORD2VEC
+            self.model.min_alpha = alpha * 0.0001
+        else:
+            self.model.schedule = W2V_SCHEDULE_LINEAR
+            self.model.min_alpha = min_alpha
         self.model.total_words = total_words
         self._words_done = 0
         self.model.words_done = &self._words_done
@@ -180,6 +190,10 @@ cdef class SharedModel:
     def words_done(self):
         """Words (</s> included) the threads have read so far, over all passes."""
         return w2v_words_done(&self.model)
+
+    @words_done.setter
+    def words_done(self, int64_t value):
+        self._words_done = value  # before any thread runs: resuming a checkpoint
 
     @property
     def alpha(self):
@@ -226,6 +240,17 @@ cdef class ThreadState:
     def flush(self):
         """Add the words this thread read but has not yet reported to the shared count."""
         w2v_flush_words(&self.shared.model, &self.state)
+
+    def get_state(self):
+        """The thread's resumable state at a batch boundary (for checkpoints)."""
+        return {"next_random": int(self.state.next_random), "alpha": float(self.state.alpha),
+                "words_pending": int(self.state.words_pending)}
+
+    def set_state(self, state):
+        """Continue from a state saved by get_state."""
+        self.state.next_random = state["next_random"]
+        self.state.alpha = state["alpha"]
+        self.state.words_pending = state["words_pending"]
 
     def take_loss(self):
         """(summed loss, examples) since the last call; resets both."""

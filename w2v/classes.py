@@ -17,7 +17,7 @@ can differ in a few words.
 """
 import numpy as np
 
-from .atomic import atomic_output
+from .outputs import atomic_output
 from .evaluate import c_dot, c_sum_of_squares, rounding_bound
 
 ITERATIONS = 10  # word2vec.c's fixed `iter` for k-means

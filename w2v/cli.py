@@ -4,32 +4,19 @@ Two forms:
   w2v train CORPUS... -o OUT [--options]     readable long options (see `w2v train --help`)
   w2v -train CORPUS -output OUT [-flag v]..  word2vec.c's own flags, exactly, as a drop-in
 
-A user mistake ends in one line on stderr ("w2v: error: ...") and a non-zero exit.
+A user mistake ends in one line on stderr ("w2v: error: ...") and a non-zero exit whose
+meaning is the same in both forms and every subcommand (see w2v.errors).
 """
-import contextlib
 import signal
 import sys
-import threading
 
 import click
 
-from . import __version__
-from .config import TrainConfig, available_cores
-from .errors import UserError
+from . import __version__, console, outputs
+from .config import DEFAULTS, OUTPUT_CHOICES, available_cores, option_name, parse_duration
+from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
+from .signals import stop_on_signals
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
-
-EXIT_USER_ERROR = 1
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
-EXIT_TERMINATED = 143  # 128 + SIGTERM
-
-
-class Terminated(BaseException):
-    """SIGTERM (kill, timeout(1), a cron or batch system's time limit) as an exception,
-    so that it unwinds like Ctrl-C: workers stopped, temporary files removed."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,52 +29,100 @@ def cli():
     """
 
 
+D = DEFAULTS
+
+
 @cli.command(context_settings={"show_default": True})
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.argument("corpus", nargs=-1)
+@click.option("-o", "--output",
               help="Vectors file to write  [default: vectors.txt, or vectors.bin with --binary]")
-@click.option("--binary/--text", default=False, help="Binary or text vectors file.")
-@click.option("--cbow/--skip-gram", "cbow", default=True, help="Model: CBOW or skip-gram.")
-@click.option("--size", default=100, help="Dimension of the word vectors.")
-@click.option("--window", default=5, help="Largest distance between a word and its context.")
-@click.option("--sample", default=1e-3,
+@click.option("--binary/--text", default=D.binary, help="Binary or text vectors file.")
+@click.option("--cbow/--skip-gram", "cbow", default=D.cbow, help="Model: CBOW or skip-gram.")
+@click.option("--size", default=D.size, help="Dimension of the word vectors.")
+@click.option("--window", default=D.window,
+              help="Largest distance between a word and its context.")
+@click.option("--sample", default=D.sample,
               help="Down-sample words more frequent than this (0 = off; useful: 1e-5 to 1e-3).")
-@click.option("--hs/--no-hs", default=False, help="Hierarchical softmax.")
-@click.option("--negative", default=5, help="Negative samples per prediction (0 = off).")
-@click.option("--softmax", is_flag=True, default=False,
+@click.option("--hs/--no-hs", default=D.hs, help="Hierarchical softmax.")
+@click.option("--negative", default=D.negative, help="Negative samples per prediction (0 = off).")
+@click.option("--softmax", is_flag=True, default=D.softmax,
               help="Exact full softmax instead of hs/negative (slow: for small vocabularies).")
 @click.option("--threads", default=available_cores(), help="Training threads.")
-@click.option("--iter", default=5, help="Passes over the corpus.")
-@click.option("--min-count", default=5, help="Drop words seen fewer times than this.")
-@click.option("--alpha", type=float, default=None,
+@click.option("--iter", default=D.iter, help="Passes over the corpus.")
+@click.option("--min-count", default=D.min_count, help="Drop words seen fewer times than this.")
+@click.option("--alpha", type=float, default=D.alpha,
               help="Starting learning rate  [default: 0.05 for CBOW, 0.025 for skip-gram]")
-@click.option("--min-alpha", type=float, default=None,
+@click.option("--min-alpha", type=float, default=D.min_alpha,
               help="Final learning rate, reached linearly  [default: alpha * 1e-4, as word2vec.c]")
-@click.option("--classes", default=0, help="Write K k-means word classes instead of vectors.")
-@click.option("--debug", default=2, help="0 silent, 1 summary, 2 progress as well.")
+@click.option("--classes", default=D.classes,
+              help="Write K k-means word classes instead of vectors.")
+@click.option("--debug", default=D.debug, help="0 silent, 1 summary, 2 progress as well.")
 @click.option("--quiet", is_flag=True, help="No output on stderr (same as --debug 0).")
-@click.option("--save-vocab", type=click.Path(dir_okay=False), help="Save the vocabulary here.")
-@click.option("--read-vocab", type=click.Path(dir_okay=False),
+@click.option("--save-vocab", metavar="FILE", help="Save the vocabulary here.")
+@click.option("--read-vocab", metavar="FILE",
               help="Read the vocabulary from here instead of counting the corpus.")
-@click.option("--seed", default=1, help="Random seed (with --threads 1, runs are reproducible).")
-@click.option("--ns-exponent", default=0.75, help="Exponent of the negative-sampling distribution.")
-@click.option("--cbow-mean/--cbow-sum", default=True, help="Average or sum the CBOW context.")
-@click.option("--max-vocab", type=int, default=None,
+@click.option("--seed", default=D.seed,
+              help="Random seed (with --threads 1, runs are reproducible).")
+@click.option("--ns-exponent", default=D.ns_exponent,
+              help="Exponent of the negative-sampling distribution.")
+@click.option("--cbow-mean/--cbow-sum", default=D.cbow_mean,
+              help="Average or sum the CBOW context.")
+@click.option("--max-vocab", type=int, default=D.max_vocab,
               help="Prune rare words while counting to keep at most this many  [default: 21M]")
-@click.option("--output-vectors", type=click.Choice(["input", "output", "sum"]), default="input",
+@click.option("--output-vectors", type=click.Choice(OUTPUT_CHOICES), default=D.output_vectors,
               help="Which matrix to write: input (word2vec.c), output/context, or their sum.")
+@click.option("--save-model", metavar="FILE",
+              help="Also save the model (vocabulary, counts, matrices, options) here, to "
+                   "continue training it later with --from-model.")
+@click.option("--checkpoint", metavar="FILE",
+              help="Save the run's progress here when it is stopped (Ctrl-C, SIGTERM, "
+                   "SIGHUP...) and every --checkpoint-every; continue with --resume FILE.")
+@click.option("--checkpoint-every", metavar="DURATION",
+              help="Also save the checkpoint this often: 90s, 30m, 2h, 1h30m  [default: only "
+                   "when stopped]")
+@click.option("--resume", metavar="CHECKPOINT",
+              help="Continue the run CHECKPOINT was saved from, with its options and corpus "
+                   "(only --threads, --debug/--quiet and --checkpoint-every may be given).")
+@click.option("--from-model", metavar="MODEL",
+              help="Continue training MODEL (a --save-model file) on CORPUS; options not "
+                   "given are the model's.")
+@click.option("--update-vocab", is_flag=True,
+              help="With --from-model: add the words of CORPUS new to the model that reach "
+                   "--min-count.")
 @click.pass_context
-def train(ctx, corpus, output, quiet, **options):
+def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
     """Train word vectors on CORPUS (plain, .gz, .bz2, .xz or .zip files, one or more)."""
-    from .train import train as run_training
+    from .train import make_config, resume as resume_training, train as run_training
 
-    if options["softmax"] and ctx.get_parameter_source("negative").name == "DEFAULT":
+    def given(name):
+        return ctx.get_parameter_source(name).name != "DEFAULT"
+
+    every = parse_duration(checkpoint_every) if checkpoint_every is not None else None
+    debug = 0 if quiet else options["debug"] if given("debug") else None
+    if resume:
+        extra = [name for name in options if given(name) and name not in ("threads", "debug")]
+        if corpus or output or extra:
+            shown = ", ".join(option_name(n) for n in extra) or "a corpus or --output"
+            raise UsageError(f"--resume continues with the options and corpus saved in the "
+                             f"checkpoint; {shown} cannot be given with it")
+        resume_training(resume, threads=options["threads"] if given("threads") else None,
+                        debug=debug, checkpoint_every=every)
+        return
+    if not corpus:
+        raise UsageError("no training corpus given (see 'w2v train --help')")
+    chosen = {"threads"}  # always ours: the cores of this machine, not the model's
+    if options["softmax"] and not given("negative"):
         options["negative"] = 0  # --softmax replaces negative sampling unless asked for both
-    if quiet:
-        options["debug"] = 0
-    if output is None:
+        chosen.add("negative")
+    if debug is not None:
+        options["debug"] = debug
+        chosen.add("debug")
+    if output is None and not given("output"):
         output = "vectors.bin" if options["binary"] else "vectors.txt"
-    run_training(TrainConfig(corpus=list(corpus), output=output, **options))
+    if options["from_model"]:  # options not given on the command line are the model's
+        options = {name: value for name, value in options.items()
+                   if given(name) or name in chosen}
+    run_training(make_config(list(corpus), output, checkpoint_every=every, **options))
 
 
 def _register_companion_commands():
@@ -106,54 +141,65 @@ def run_word2vec_c_form(argv):
 
 
 def main(argv=None):
-    """Entry point of the `w2v` console script."""
+    """Entry point of the `w2v` console script; returns the exit status (see w2v.errors)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    with _sigterm_unwinds():
-        return _run(argv)
-
-
-@contextlib.contextmanager
-def _sigterm_unwinds():
-    """Python's default for SIGTERM is to die on the spot, skipping every cleanup."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers (main() called from a thread)
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    console.repair_standard_streams()
+    with stop_on_signals():
+        try:
+            status = _run(argv)
+            console.finish_stdout()
+            return status
+        except console.StdoutClosed:  # `w2v similar ... | head`: the reader left
+            return EXIT_OK
+        except UserError as exc:
+            return _fail(str(exc), exc.exit_code)
+        except Stopped as exc:
+            return _fail(_interruption_note(exc), exc.exit_code)
+        except MemoryError:
+            return _fail("out of memory", EXIT_ERROR)
 
 
 def _run(argv):
+    if is_word2vec_c_form(argv):
+        run_word2vec_c_form(argv)
+        return EXIT_OK
+    _register_companion_commands()
     try:
-        if is_word2vec_c_form(argv):
-            run_word2vec_c_form(argv)
-            return 0
-        _register_companion_commands()
         result = cli.main(args=argv, prog_name="w2v", standalone_mode=False)
-        return result if isinstance(result, int) else 0
-    except UserError as exc:
-        _fail(str(exc))
-    except click.exceptions.Abort:
-        _fail("interrupted; no output was written", EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted; no output was written", EXIT_INTERRUPTED)
-    except Terminated:
-        _fail("terminated (SIGTERM); no output was written", EXIT_TERMINATED)
-    except MemoryError:
-        _fail("out of memory: try a smaller --size or a larger --min-count")
-    except BrokenPipeError:  # `w2v similar ... | head`: the reader left, nothing to report
-        sys.stderr.close()
-        sys.exit(0)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        console.say(exc.ctx.get_help())
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "w2v"
+        raise UsageError(f"{_one_line(exc.format_message())} (see '{where} --help')") from None
+    except click.exceptions.Abort:  # click's form of an EOFError or KeyboardInterrupt
+        raise Stopped(signal.SIGINT, "interrupted") from None
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    return result if isinstance(result, int) else EXIT_OK
 
 
-def _fail(message, code=EXIT_USER_ERROR):
-    print(f"w2v: error: {message}", file=sys.stderr)
-    sys.exit(code)
+def _one_line(text):
+    return " ".join(text.split())
+
+
+def _interruption_note(stopped):
+    """What a stopped command leaves behind, in words."""
+    note = stopped.name
+    planned, written = outputs.planned_outputs(), outputs.written_outputs()
+    if planned and not written:
+        note += "; no output was written"
+    elif planned:
+        missing = [p for p in planned if p not in written]
+        note += f"; written before the stop: {', '.join(written)}"
+        if missing:
+            note += f"; not written: {', '.join(missing)}"
+    return note + "".join(f"; {extra}" for extra in getattr(stopped, "notes", ()))
+
+
+def _fail(message, code):
+    console.say(f"w2v: error: {message}")
+    return code
 
 
 if __name__ == "__main__":

@@ -1,11 +1,33 @@
-"""Every training option in one place, with word2vec.c's defaults, and their validation."""
+"""Every training option in one place, with word2vec.c's defaults, and their validation.
+
+The click options of `w2v train` take their defaults from here (DEFAULTS), so that a
+default is stated once.
+"""
 import dataclasses
+import math
 import os
+import re
 from typing import List, Optional
 
-from .errors import UserError
+from .errors import UsageError
 
 OUTPUT_CHOICES = ("input", "output", "sum")
+MAX_SEED = 2 ** 64 - 1          # the generator is word2vec.c's 64-bit LCG
+MAX_INT32 = 2 ** 31 - 1         # word ids and C ints in the kernels
+# Limits far beyond any sensible run that keep the arithmetic in range and the machine
+# usable; each is named in the error message when exceeded.
+LIMITS = {
+    "size": (1, 100_000),
+    "window": (1, 1_000_000),
+    "negative": (0, 1000),
+    "threads": (1, 1024),
+    "iter": (1, 1_000_000),
+    "min_count": (0, 2 ** 62),
+    "classes": (0, MAX_INT32),
+    "debug": (0, 1000),
+    "seed": (0, MAX_SEED),
+    "max_vocab": (2, MAX_INT32),
+}
 
 
 def available_cores():
@@ -14,6 +36,30 @@ def available_cores():
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
+                       r"(?:(\d+(?:\.\d+)?)s?)?$")
+# Options a model keeps: continuing it (--from-model) uses these unless they are given.
+MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax", "iter",
+                 "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab")
+
+
+def parse_duration(text):
+    """Seconds in a duration such as 90, 90s, 30m, 2h, 1h30m or 1d; UsageError otherwise."""
+    match = _DURATION.match(text.strip().lower()) if text and text.strip() else None
+    if not match or not any(match.groups()):
+        raise UsageError(f"not a duration: {text!r} (examples: 90s, 30m, 2h, 1h30m)")
+    days, hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total = ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    if not 0 < total < 1e9:
+        raise UsageError(f"the duration {text!r} must be more than 0 seconds and less "
+                         "than 30 years")
+    return total
+
+
+def option_name(field):
+    return "--" + field.replace("_", "-")
 
 
 @dataclasses.dataclass
@@ -42,6 +88,11 @@ class TrainConfig:
     cbow_mean: bool = True              # word2vec.c averages the context vectors
     max_vocab: Optional[int] = None     # None: word2vec.c's 21M distinct-word limit
     output_vectors: str = "input"       # input (syn0), output (syn1neg), or their sum
+    save_model: Optional[str] = None    # the model file (w2v.model), to continue training
+    checkpoint: Optional[str] = None    # where to save progress, to resume an interrupted run
+    checkpoint_every: Optional[float] = None  # seconds between checkpoints (None: only on stop)
+    from_model: Optional[str] = None    # continue training this model on the corpus
+    update_vocab: bool = False          # with from_model: add the corpus's new words
 
     @property
     def starting_alpha(self):
@@ -50,34 +101,61 @@ class TrainConfig:
         return 0.05 if self.cbow else 0.025
 
     def validate(self):
-        """Raise UserError naming the first option with an unusable value."""
+        """Raise UsageError naming the first option with an unusable value."""
         def need(ok, message):
             if not ok:
-                raise UserError(message)
+                raise UsageError(message)
 
         need(self.corpus, "no training corpus given")
-        need(self.size >= 1, f"size must be at least 1 (got {self.size})")
-        need(self.window >= 1, f"window must be at least 1 (got {self.window})")
-        need(self.sample >= 0, f"sample must be 0 or more (got {self.sample})")
-        need(self.negative >= 0, f"negative must be 0 or more (got {self.negative})")
-        need(self.threads >= 1, f"threads must be at least 1 (got {self.threads})")
-        need(self.iter >= 1, f"iter must be at least 1 (got {self.iter})")
-        need(self.min_count >= 0, f"min-count must be 0 or more (got {self.min_count})")
-        need(self.starting_alpha > 0, f"alpha must be positive (got {self.starting_alpha})")
+        for field, (low, high) in LIMITS.items():
+            value = getattr(self, field)
+            if value is None:
+                continue
+            need(isinstance(value, int) and not isinstance(value, bool),
+                 f"{option_name(field)} must be a whole number (got {value!r})")
+            need(low <= value <= high,
+                 f"{option_name(field)} must be between {low} and {high:,} (got {value})")
+        for field in ("sample", "alpha", "min_alpha", "ns_exponent", "checkpoint_every"):
+            value = getattr(self, field)
+            need(value is None or (isinstance(value, (int, float)) and math.isfinite(value)),
+                 f"{option_name(field)} must be a finite number (got {value!r})")
+        need(0 <= self.sample <= 1, f"--sample must be between 0 and 1 (got {self.sample})")
+        need(0 < self.starting_alpha <= 10,
+             f"--alpha must be above 0 and at most 10 (got {self.starting_alpha})")
         if self.min_alpha is not None:
             need(0 <= self.min_alpha <= self.starting_alpha,
-                 f"min-alpha must be between 0 and alpha ({self.starting_alpha}), got {self.min_alpha}")
-        need(self.classes >= 0, f"classes must be 0 or more (got {self.classes})")
-        need(self.debug >= 0, f"debug must be 0 or more (got {self.debug})")
-        need(self.seed >= 0, f"seed must be 0 or more (got {self.seed})")
-        if self.max_vocab is not None:
-            need(self.max_vocab >= 1, f"max-vocab must be at least 1 (got {self.max_vocab})")
+                 f"--min-alpha must be between 0 and --alpha ({self.starting_alpha}), "
+                 f"got {self.min_alpha}")
+        need(-10 <= self.ns_exponent <= 10,
+             f"--ns-exponent must be between -10 and 10 (got {self.ns_exponent})")
+        if self.checkpoint_every is not None:
+            need(self.checkpoint_every > 0, "--checkpoint-every must be a positive duration")
+            need(self.checkpoint, "--checkpoint-every needs --checkpoint FILE")
         need(self.output_vectors in OUTPUT_CHOICES,
-             f"output vectors must be one of {', '.join(OUTPUT_CHOICES)} (got {self.output_vectors})")
+             f"--output-vectors must be one of {', '.join(OUTPUT_CHOICES)} "
+             f"(got {self.output_vectors})")
         need(self.hs or self.negative > 0 or self.softmax,
-             "nothing to train: enable hierarchical softmax (hs), negative sampling (negative > 0) or softmax")
+             "nothing to train: enable hierarchical softmax (hs), negative sampling "
+             "(negative > 0) or softmax")
         need(not (self.softmax and (self.hs or self.negative > 0)),
-             "softmax is an alternative to hs and negative sampling: turn those off (hs 0, negative 0)")
+             "softmax is an alternative to hs and negative sampling: turn those off "
+             "(hs 0, negative 0)")
         need(self.output_vectors == "input" or self.negative > 0 or self.softmax,
-             f"'{self.output_vectors}' vectors need negative sampling or softmax: hierarchical "
-             "softmax has no per-word output vectors")
+             f"'{self.output_vectors}' vectors need negative sampling or softmax: "
+             "hierarchical softmax has no per-word output vectors")
+        need(not (self.update_vocab and not self.from_model),
+             "--update-vocab adds words to a model: it needs --from-model")
+        need(not (self.from_model and self.read_vocab),
+             "--read-vocab and --from-model both give the vocabulary: choose one")
+
+    def check_vocabulary_size(self, vocab_size, train_words):
+        """The checks that need the vocabulary (before any training)."""
+        if self.classes > vocab_size:
+            raise UsageError(f"--classes {self.classes} is more than the {vocab_size} words "
+                             "of the vocabulary")
+        if self.iter * train_words >= 2 ** 62:
+            raise UsageError(f"--iter {self.iter} passes over {train_words} words is more "
+                             "than the word counter can hold")
+
+
+DEFAULTS = TrainConfig()

@@ -1,41 +1,115 @@
-"""Opening training text: one or several files, plain or compressed (.gz, .bz2, .xz, .zip).
+"""Training text: one or several files, plain or compressed, streamed in chunks, watched
+for changes, and resumable from any chunk boundary.
 
 The corpus is streamed as raw bytes in chunks, never decoded and never held whole, so a
 pass over it costs memory for one chunk only. Tokenising is not done here (see
 w2v/_text.pyx): a chunk may end in the middle of a word.
 
     >>> corpus = Corpus(["part1.txt.gz", "part2.txt"])          # doctest: +SKIP
-    >>> for chunk, end_of_file in corpus.chunks():              # doctest: +SKIP
-    ...     counter.feed(chunk, end_of_file)
+    >>> for chunk in corpus.chunks():                           # doctest: +SKIP
+    ...     counter.feed(chunk.data, chunk.end_of_file)
 
-The compression format is chosen by the file name's extension (case ignored); the
-members of a .zip archive are read one after the other, in archive order, each ending
-like a file.
+Files are opened by w2v.inputs (.gz, .bz2, .xz, .zip by extension); the members of a
+.zip archive are read one after the other, each ending like a file.
+
+Training reads the corpus once to count it and once per pass. Each file's size,
+modification time and identity are recorded when the Corpus is made; before every pass
+(and on resuming) they are checked again:
+
+- a file that was truncated, replaced or rewritten is an error: the vocabulary, the
+  learning-rate schedule and the progress all assume the text that was counted;
+- a file that grew (a log being appended to) keeps its counted part, checked to be
+  unchanged at its start and end; the new text is ignored by this run, with a warning.
+
+Chunks are read at fixed offsets of each file's (decompressed) content, so a pass can
+restart at the position a chunk ends at (`Chunk.position`) and read the same chunks.
 """
-import bz2
-import contextlib
-import gzip
-import lzma
+import dataclasses
+import hashlib
 import os
-import zipfile
-import zlib
+import stat
+from typing import NamedTuple, Optional
 
 from .errors import UserError
+from .inputs import Source, compression, read_errors
 
 CHUNK_SIZE = 1 << 20
+SIGNATURE_BYTES = 4096  # bytes hashed at each end of a file to tell an append from an edit
 
-# What damaged (or misnamed) compressed data raises, depending on the format and on
-# where the damage is: gzip.BadGzipFile and bz2's "Invalid data stream" are OSErrors,
-# truncation is an EOFError, a bad member CRC is a zipfile.BadZipFile, an unsupported zip
-# method a NotImplementedError, an encrypted member a RuntimeError.
-READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile,
-               NotImplementedError, RuntimeError)
 
-_OPENERS = {
-    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
-    ".bz2": lambda raw: bz2.BZ2File(raw, mode="rb"),
-    ".xz": lambda raw: lzma.LZMAFile(raw, mode="rb"),
-}
+class Position(NamedTuple):
+    """Where a chunk ends: file index, zip member index, bytes of that member's content."""
+    file: int
+    member: int
+    offset: int
+
+
+class Chunk(NamedTuple):
+    data: bytes
+    end_of_file: bool    # the last chunk of a file (or zip member): it ends a token
+    position: Position   # where the next chunk starts
+
+
+@dataclasses.dataclass
+class FileState:
+    """What a corpus file looked like when it was counted."""
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    device: int
+    signature: str       # hash of the first and last SIGNATURE_BYTES
+
+    @classmethod
+    def of(cls, path):
+        try:
+            status = os.stat(path)
+        except OSError as exc:
+            raise UserError(f"cannot read corpus {path}: {exc.strerror}") from None
+        return cls(path, status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev,
+                   _signature(path, status.st_size))
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
+
+    def change(self, shown=None):
+        """None if the file is as counted; "grew" if text was only appended; else a
+        UserError describing the change."""
+        shown = shown or self.path
+        try:
+            now = os.stat(self.path)
+        except FileNotFoundError:
+            raise UserError(f"corpus {shown} was removed") from None
+        except OSError as exc:
+            raise UserError(f"cannot read corpus {shown}: {exc.strerror}") from None
+        if (now.st_ino, now.st_dev) != (self.inode, self.device):
+            raise UserError(f"corpus {shown} was replaced by another file")
+        if now.st_size < self.size:
+            raise UserError(f"corpus {shown} was truncated (from {self.size} to "
+                            f"{now.st_size} bytes)")
+        if now.st_size == self.size and now.st_mtime_ns == self.mtime_ns:
+            return None
+        if (now.st_size > self.size and compression(self.path) != "zip"
+                and _signature(self.path, self.size) == self.signature):
+            return "grew"
+        raise UserError(f"corpus {shown} was modified (its size or modification time "
+                        "changed)")
+
+
+def _signature(path, size):
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            digest.update(f.read(min(size, SIGNATURE_BYTES)))
+            f.seek(max(0, size - SIGNATURE_BYTES))
+            digest.update(f.read(min(size, SIGNATURE_BYTES)))
+    except OSError:
+        return ""  # not a regular file: nothing to compare
+    return digest.hexdigest()
 
 
 class Corpus:
@@ -45,88 +119,155 @@ class Corpus:
     `</s>`, as if the files were joined with a space between them.
 
     Attributes:
-        paths: the files, in reading order.
+        paths: the files, in reading order (possibly spooled copies of pipes).
+        names: how to show them (the names the user gave).
+        files: their FileState when the Corpus was made.
         total_bytes: the sum of their sizes on disk (compressed sizes for compressed
             files), for progress reports.
         bytes_read: on-disk bytes consumed so far by the pass in progress (read ahead of
             the consumer by at most a chunk and the decompressor's buffer).
+        warnings: a callable taking a one-line warning (the corpus grew).
     """
 
-    def __init__(self, paths):
+    def __init__(self, paths, names=None, files=None, warnings=None):
         if isinstance(paths, (str, bytes, os.PathLike)):
             paths = [paths]
         self.paths = [os.fsdecode(p) for p in paths]
         if not self.paths:
             raise UserError("no training corpus given")
-        for path in self.paths:
-            check_readable(path)
-        self.total_bytes = sum(os.path.getsize(p) for p in self.paths)
+        self.names = list(names) if names else list(self.paths)
+        for path, name in zip(self.paths, self.names):
+            _check_corpus_file(path, name)
+        self.files = files or [FileState.of(p) for p in self.paths]
+        self.total_bytes = sum(f.size for f in self.files)
         self.bytes_read = 0
+        self.warnings = warnings
+        self._warned = set()
 
     def __str__(self):
-        return ", ".join(self.paths)
+        return ", ".join(self.names)
 
     def __repr__(self):
         return f"Corpus({self.paths!r})"
 
-    def chunks(self, chunk_size=CHUNK_SIZE):
-        """Yield (bytes, end_of_file) pairs covering every file in order; end_of_file is True
-        on the last chunk of each file (or zip member). Empty files yield nothing.
+    def check_unchanged(self):
+        """UserError if a file changed since it was counted (see the module's docstring)."""
+        for state, name in zip(self.files, self.names):
+            if state.change(name) == "grew" and name not in self._warned:
+                self._warned.add(name)
+                if self.warnings:
+                    self.warnings(f"warning: corpus {name} grew since it was counted; "
+                                  "this run ignores the new text")
 
-        A file that cannot be read or decompressed raises UserError naming it.
+    def chunks(self, chunk_size=CHUNK_SIZE, start: Optional[Position] = None):
+        """Yield Chunks covering every file in order, from `start` (a Position a chunk
+        ended at) or from the beginning. Empty files yield nothing.
+
+        A file that cannot be read, cannot be decompressed, or ends before its counted
+        size raises UserError naming it.
         """
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
-        self.bytes_read = 0
-        done = 0
-        for path in self.paths:
-            try:
-                with open(path, "rb") as raw:
-                    for opened in _streams(path, raw):
-                        with opened as stream:
-                            chunk = stream.read(chunk_size)
-                            while chunk:
-                                following = stream.read(chunk_size)
-                                self.bytes_read = done + raw.tell()
-                                yield chunk, not following
-                                chunk = following
-            except READ_ERRORS as exc:
-                raise UserError(f"cannot read corpus {path}: {_describe(exc)}") from None
-            done += os.path.getsize(path)
+        start = start or Position(0, 0, 0)
+        self.bytes_read = sum(f.size for f in self.files[:start.file])
+        done = self.bytes_read
+        for index in range(start.file, len(self.paths)):
+            state, name = self.files[index], self.names[index]
+            with Source(self.paths[index], "corpus") as source, read_errors(name, "corpus"):
+                if compression(name) != "zip":
+                    source.raw = _Limited(source.raw, state.size)
+                for member, opened in enumerate(source.streams()):
+                    if (index, member) < (start.file, start.member):
+                        opened.close()
+                        continue
+                    offset = start.offset if (index, member) == (start.file, start.member) else 0
+                    with opened as stream:
+                        yield from self._member_chunks(stream, source.raw, index, member,
+                                                       offset, chunk_size, done)
+                if source.raw.tell() < state.size and compression(name) != "zip":
+                    raise UserError(f"corpus {name} was truncated while being read")
+            done += state.size
             self.bytes_read = done
 
+    def _member_chunks(self, stream, raw, index, member, offset, chunk_size, done):
+        if offset:
+            _skip(stream, offset)
+        chunk = stream.read(chunk_size)
+        while chunk:
+            following = stream.read(chunk_size)
+            offset += len(chunk)
+            self.bytes_read = done + raw.tell()
+            yield Chunk(chunk, not following, Position(index, member, offset))
+            chunk = following
 
-def check_readable(path):
-    """UserError unless `path` is an existing, readable file (not a directory)."""
-    if not os.path.exists(path):
-        raise UserError(f"cannot read corpus {path}: no such file")
-    if os.path.isdir(path):
-        raise UserError(f"cannot read corpus {path}: it is a directory")
+
+def _check_corpus_file(path, name):
     try:
-        with open(path, "rb"):
-            pass
+        status = os.stat(path)
+    except FileNotFoundError:
+        raise UserError(f"cannot read corpus {name}: no such file") from None
     except OSError as exc:
-        raise UserError(f"cannot read corpus {path}: {_describe(exc)}") from None
+        raise UserError(f"cannot read corpus {name}: {exc.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise UserError(f"cannot read corpus {name}: it is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        raise UserError(f"corpus {name} is not a regular file (a pipe or a device?): "
+                        "it is read more than once, so save it to a file first")
+    if not os.access(path, os.R_OK):
+        raise UserError(f"cannot read corpus {name}: permission denied")
 
 
-def _streams(path, raw):
-    """Context managers giving the binary streams of an open file: the file itself, its
-    decompressed content, or one per member of a zip archive."""
-    extension = os.path.splitext(path)[1].lower()
-    if extension == ".zip":
-        with zipfile.ZipFile(raw) as archive:
-            for member in archive.infolist():
-                if not member.is_dir():
-                    yield archive.open(member)
-    elif extension in _OPENERS:
-        yield _OPENERS[extension](raw)
-    else:
-        yield contextlib.nullcontext(raw)  # a plain file: its closing is left to its owner
+def _skip(stream, count):
+    """Move a stream `count` bytes forward: seek when it can, else read and drop."""
+    try:
+        if stream.seekable():
+            stream.seek(count)
+            return
+    except (AttributeError, OSError):
+        pass
+    while count > 0:
+        data = stream.read(min(count, CHUNK_SIZE))
+        if not data:
+            return
+        count -= len(data)
 
 
-def _describe(exc):
-    if isinstance(exc, zipfile.BadZipFile):
-        return f"not a valid zip archive ({exc})"
-    if isinstance(exc, EOFError):
-        return "compressed data ends too early (truncated file?)"
-    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+class _Limited:
+    """A raw file read up to `size` bytes only: text appended after counting is ignored."""
+
+    def __init__(self, raw, size):
+        self._raw = raw
+        self._size = self._left = size
+
+    def read(self, n=-1):
+        if n is None or n < 0 or n > self._left:
+            n = self._left
+        data = self._raw.read(n)
+        self._left -= len(data)
+        return data
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def tell(self):
+        return self._raw.tell()
+
+    def seekable(self):
+        return self._raw.seekable()
+
+    def seek(self, position):
+        self._raw.seek(position)
+        self._left = max(0, self._size - position)
+        return position
+
+    def readable(self):
+        return True
+
+    def close(self):
+        self._raw.close()
+
+    @property
+    def closed(self):
+        return self._raw.closed

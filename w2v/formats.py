@@ -23,7 +23,7 @@ import os
 
 import numpy as np
 
-from .atomic import atomic_output
+from .outputs import atomic_output
 from .errors import UserError
 
 NPY_MAGIC = b"\x93NUMPY"

@@ -38,7 +38,7 @@ from itertools import repeat
 
 import numpy as np
 
-from .atomic import atomic_output
+from .outputs import atomic_output
 from .errors import UserError
 
 MIN_COUNT = 5

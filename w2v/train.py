@@ -1,51 +1,40 @@
-"""The training driver: vocabulary, matrices, passes, threads, progress and output.
+"""The training driver: a training job from its options to its files.
 
-One reader thread streams the corpus and turns it into word ids (tokenising in C, GIL
-released) in bounded batches; `threads` worker threads train on those batches with the
-GIL released, updating the shared matrices without locks (Hogwild) as word2vec.c does.
-Memory is the vocabulary, the matrices and a few batches in flight, whatever the corpus
-size. The main thread only watches: progress, per-pass loss, Ctrl-C.
+    options checked ─▶ outputs checked ─▶ corpus opened ─▶ vocabulary ─▶ matrices
+        ─▶ passes (w2v.run) ─▶ vectors / classes / model written
+
+Everything a user can get wrong fails before the long computation: bad option values,
+outputs that cannot be written or that name an input, unreadable corpora, a vocabulary
+that does not fit, matrices larger than the memory.
+
+A job can save checkpoints (`--checkpoint FILE`): every `--checkpoint-every` seconds and
+when a signal stops it, whether it is counting, training or writing. `resume(FILE)`
+continues it; with one thread it ends with the files the uninterrupted job would have
+written, byte for byte. A job can also continue a saved model on new text
+(`from_model`; see w2v.update).
 """
+import contextlib
 import dataclasses
-import queue
-import threading
-import time
-from typing import List, Optional
+import os
+import resource
+import tempfile
+from typing import Optional
 
 import numpy as np
 
 from . import _train
-from .atomic import check_writable
 from .config import TrainConfig
-from .corpus import Corpus
-from .errors import UserError
+from .corpus import Corpus, FileState
+from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
+from .inputs import is_regular, spooled
+from .model import Huffman, Model, load_model, save_model
+from .outputs import check_outputs
 from .progress import Progress, Stopwatch
+from .run import PassStats, RunState, TrainingRun
 from .vocab import Vocab
 
-# Text per batch: about 45k words of English. Small enough to balance the threads at the
-# end of a pass, large enough that the per-batch Python work is noise.
-BATCH_BYTES = 1 << 18
-BATCHES_IN_FLIGHT_PER_THREAD = 2
-REPORT_INTERVAL = 0.25  # seconds between progress updates
-
-
-@dataclasses.dataclass
-class PassStats:
-    words_read: int = 0
-    words_trained: int = 0
-    reading_done: bool = False
-    loss: float = 0.0          # float64 sum of -log-likelihoods
-    examples: int = 0          # predictions the loss is summed over
-    reported: bool = False
-
-    @property
-    def finished(self):
-        return self.reading_done and self.words_trained == self.words_read
-
-    @property
-    def average_loss(self):
-        return self.loss / self.examples if self.examples else 0.0
+STAGES = ("counting", "training", "trained")
 
 
 @dataclasses.dataclass
@@ -53,7 +42,9 @@ class TrainResult:
     vocab: Vocab
     input_vectors: Optional[np.ndarray] = None   # syn0
     output_vectors: Optional[np.ndarray] = None  # syn1neg, or the softmax's output matrix
-    passes: List[PassStats] = dataclasses.field(default_factory=list)
+    model: Optional[Model] = None                # everything, as a model file holds it
+    first_pass: Optional[PassStats] = None
+    last_pass: Optional[PassStats] = None
     seconds: float = 0.0
     words_per_second: float = 0.0
 
@@ -66,229 +57,386 @@ class TrainResult:
         return self.input_vectors + self.output_vectors
 
 
+def make_config(corpus, output=None, **options) -> TrainConfig:
+    """TrainConfig from options; with from_model, the model's options fill in those not
+    given (the model's hyperparameters are what continuing it means)."""
+    from .config import MODEL_OPTIONS
+    from .model import read_options
+
+    if options.get("from_model"):
+        saved = read_options(options["from_model"]).get("options") or {}
+        for name in MODEL_OPTIONS:
+            if name in saved and name not in options:
+                options[name] = saved[name]
+    try:
+        return TrainConfig(corpus=[os.fspath(p) for p in corpus], output=output, **options)
+    except TypeError as exc:
+        raise UsageError(f"unknown training option: {exc}") from None
+
+
 def train(config: TrainConfig, progress: Optional[Progress] = None) -> TrainResult:
-    """Run a whole training job as word2vec.c's TrainModel does; write config.output if set."""
-    progress = progress or default_progress(config)
-    corpus, vocab = prepare_vocabulary(config, progress)
-    result = train_vectors(config, corpus, vocab, progress)
-    if config.output:
-        write_result(config, result, progress)
-    return result
+    """Run a whole training job as word2vec.c's TrainModel does; write its files."""
+    return _Job(config, progress).run()
+
+
+def resume(path, threads=None, debug=None, checkpoint_every=None,
+           progress: Optional[Progress] = None) -> TrainResult:
+    """Continue the job a checkpoint was saved from, with its options and corpus."""
+    checkpoint = load_model(path, "checkpoint")
+    if not checkpoint.is_checkpoint:
+        raise UserError(f"{path} is a model file, not a checkpoint: continue training it "
+                        "with --from-model")
+    try:
+        config = TrainConfig(**checkpoint.options)
+    except TypeError as exc:
+        raise UserError(f"checkpoint {path} has options this w2v does not know ({exc})") from None
+    config.checkpoint = os.fspath(path)
+    for name, value in (("threads", threads), ("debug", debug),
+                        ("checkpoint_every", checkpoint_every)):
+        if value is not None:
+            setattr(config, name, value)
+    return _Job(config, progress, resume_from=checkpoint).run()
+
+
+def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None):
+    """word2vec.c without -output: count (or read) the vocabulary and maybe save it."""
+    job = _Job(config, progress)
+    config.validate()
+    job.check_outputs()
+    with job.open_corpus():
+        job.stage = "counting"
+        job.prepare_vocabulary()
+    return job.vocab
 
 
 def default_progress(config):
     return Progress("quiet" if config.debug == 0 else "auto")
 
 
-def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None):
-    """Validate, check the outputs can be written, then count (or read) and save the vocabulary.
+class _Job:
+    def __init__(self, config, progress=None, resume_from: Optional[Model] = None):
+        self.config = config
+        self.progress = progress or default_progress(config)
+        self.resume_from = resume_from
+        self.stage = "counting"
+        self.corpus = None
+        self.vocab = None
+        self.huffman = None
+        self.matrices = {}            # name -> array, as in a model file
+        self.schedule_words = None    # words per pass (progress, learning-rate schedule)
+        self.run_state = RunState()
 
-    Everything a user can get wrong fails here, before any long computation."""
-    config.validate()
-    progress = progress or default_progress(config)
-    for path in (config.output, config.save_vocab):
-        if path:
-            check_writable(path)
-    corpus = Corpus(config.corpus)
-    vocab = load_vocabulary(config, corpus, progress)
-    if config.save_vocab:
-        vocab.save(config.save_vocab)
-    return corpus, vocab
+    # ------------------------------------------------------------------------ steps
 
+    def run(self):
+        config = self.config
+        config.validate()
+        self.check_outputs()
+        with self.open_corpus():
+            if self.resume_from is not None:
+                self.restore(self.resume_from)
+            else:
+                with self.checkpoint_on_stop():
+                    self.prepare_vocabulary()
+                    self.make_matrices()
+            result = TrainResult(vocab=self.vocab)
+            if self.stage == "training":
+                with self.checkpoint_on_stop(during_run=True):
+                    self.train_passes(result)
+            self.stage = "trained"
+            self.check_finite()
+            with self.checkpoint_on_stop():
+                result.input_vectors = self.matrices["input_vectors"]
+                result.output_vectors = (self.matrices.get("ns_vectors")
+                                         if config.negative > 0
+                                         else self.matrices.get("softmax_vectors"))
+                result.model = self.model()
+                self.write_outputs(result)
+        if config.checkpoint and is_regular(config.checkpoint):
+            os.unlink(config.checkpoint)  # the job is done: nothing left to resume
+            self.info(f"Removed checkpoint {config.checkpoint}: the run is complete")
+        return result
 
-def load_vocabulary(config, corpus, progress):
-    if config.read_vocab:
-        vocab = Vocab.read(config.read_vocab, min_count=config.min_count)
-    else:
-        watch = Stopwatch()
-        last = [0.0]
+    def check_outputs(self):
+        config = self.config
+        outputs = [("classes file" if config.classes else "vectors file", config.output),
+                   ("vocabulary file", config.save_vocab), ("model file", config.save_model),
+                   ("checkpoint", config.checkpoint)]
+        inputs = [("corpus", path) for path in config.corpus]
+        inputs += [("vocabulary", config.read_vocab), ("model", config.from_model)]
+        # A checkpoint resumed from, or a model continued, is read whole before anything
+        # is written: writing the new one in its place loses nothing.
+        check_outputs(outputs, inputs,
+                      same_file_allowed={("model", "model file"), ("checkpoint", "checkpoint")}
+                      if self.resume_from else {("model", "model file")})
+        if config.checkpoint:
+            for path in config.corpus:
+                if not is_regular(path):
+                    raise UsageError(f"--checkpoint needs a corpus that can be read again; "
+                                     f"{path} is not a regular file")
+
+    @contextlib.contextmanager
+    def open_corpus(self):
+        """The corpus, with pipes and devices copied to temporary files (they can be read
+        once only, training reads the text 1 + passes times)."""
+        config = self.config
+        first_output = next((p for p in (config.output, config.save_model, config.save_vocab)
+                             if p), None)
+        beside = first_output or os.path.join(tempfile.gettempdir(), "w2v")
+        with contextlib.ExitStack() as stack:
+            paths = [stack.enter_context(spooled(path, beside, progress=self.info))
+                     for path in config.corpus]
+            files = None
+            if self.resume_from is not None and self.resume_from.corpus_files:
+                files = [FileState.from_json(f) for f in self.resume_from.corpus_files]
+            self.corpus = Corpus(paths, names=config.corpus, files=files, warnings=self.info)
+            yield self.corpus
+
+    def prepare_vocabulary(self):
+        config = self.config
+        if config.from_model:
+            from .update import continue_model
+            continued = continue_model(load_model(config.from_model), self.corpus, config,
+                                       self.counting_progress())
+            self.vocab, self.matrices, self.huffman = (continued.vocab, continued.matrices,
+                                                       continued.huffman)
+            self.schedule_words = continued.schedule_words
+            if config.update_vocab:
+                self.info(f"Added {continued.added} words new to the model")
+        elif config.read_vocab:
+            self.vocab = Vocab.read(config.read_vocab, min_count=config.min_count)
+        else:
+            self.vocab = Vocab.build(self.corpus, min_count=config.min_count,
+                                     max_vocab=config.max_vocab,
+                                     progress=self.counting_progress())
+            if not self.vocab.pruned:
+                # without pruning, every pass reads exactly the counted words
+                self.run_state.pass_words = self.vocab.train_words
+        if self.schedule_words is None:
+            self.schedule_words = self.vocab.train_words
+        if config.debug >= 1:
+            self.info(f"Vocab size: {len(self.vocab)}")
+            self.info(f"Words in train file: {self.schedule_words}")
+        config.check_vocabulary_size(len(self.vocab), self.schedule_words)
+        if config.save_vocab:
+            self.vocab.save(config.save_vocab)
+
+    def counting_progress(self):
+        watch, last, config = Stopwatch(), [0.0], self.config
 
         def show(done, total):
             if config.debug >= 2 and watch.elapsed() - last[0] > 1 and total:
                 last[0] = watch.elapsed()
-                progress.info(f"Reading corpus: {100.0 * done / total:5.1f}%")
+                self.progress.info(f"Reading corpus: {100.0 * done / total:5.1f}%")
+        return show
 
-        vocab = Vocab.build(corpus, min_count=config.min_count, max_vocab=config.max_vocab,
-                            progress=show)
-    if config.debug >= 1:
-        progress.info(f"Vocab size: {len(vocab)}")
-        progress.info(f"Words in train file: {vocab.train_words}")
-    return vocab
-
-
-def make_shared_model(config, vocab):
-    """Allocate the matrices and tables as word2vec.c's InitNet and InitUnigramTable do."""
-    vocab_size, dim = len(vocab), config.size
-    input_vectors = _train.init_input_vectors(vocab_size, dim, config.seed)
-    hs_vectors = np.zeros((vocab_size, dim), np.float32) if config.hs else None
-    ns_vectors = np.zeros((vocab_size, dim), np.float32) if config.negative > 0 else None
-    softmax_vectors = np.zeros((vocab_size, dim), np.float32) if config.softmax else None
-    if config.hs:
-        codes, points, code_lengths = vocab.huffman()
-    else:
-        codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
-        points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
-        code_lengths = np.zeros(1, np.int32)
-    # negative sampling draws from counts^0.75 (word2vec.c's distribution; see w2v_build_alias)
-    noise_weights = vocab.counts.astype(np.float64) ** config.ns_exponent if config.negative > 0 else None
-    keep = vocab.keep_probabilities(config.sample) if config.sample > 0 else None
-    return _train.SharedModel(
-        input_vectors, hs_vectors, ns_vectors, softmax_vectors,
-        codes, points, code_lengths, noise_weights, keep,
-        window=config.window, negative=config.negative, hs=config.hs, softmax=config.softmax,
-        cbow=config.cbow, cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
-        min_alpha=-1.0 if config.min_alpha is None else config.min_alpha,
-        total_words=config.iter * vocab.train_words + 1)
-
-
-def train_vectors(config, corpus, vocab, progress):
-    if len(vocab) < 2:
-        raise UserError("nothing to train: the vocabulary has no word besides </s>")
-    shared = make_shared_model(config, vocab)
-    passes = [PassStats() for _ in range(config.iter)]
-    run = _TrainingRun(config, corpus, vocab, shared, passes, progress)
-    seconds = run.execute()
-    words = sum(p.words_trained for p in passes)
-    result = TrainResult(vocab=vocab, input_vectors=shared.input_vectors,
-                         output_vectors=shared.ns_vectors if config.negative > 0
-                         else shared.softmax_vectors,
-                         passes=passes, seconds=seconds,
-                         words_per_second=words / seconds if seconds > 0 else 0.0)
-    if config.debug >= 1:
-        progress.info(f"Trained {words} words in {seconds:.1f} s: {result.words_per_second:.0f} "
-                      f"words/s, {result.words_per_second / config.threads:.0f} per thread")
-    return result
-
-
-def write_result(config, result, progress):
-    vectors = result.vectors_to_write(config.output_vectors)
-    if config.classes:
-        from .classes import word_classes, write_classes
-        write_classes(config.output, result.vocab.words, word_classes(vectors, config.classes))
-    else:
-        write_vectors(config.output, result.vocab.words, vectors, binary=config.binary)
-    if config.debug >= 1:
-        progress.info(f"Wrote {config.output}")
-
-
-class _TrainingRun:
-    """One multi-pass run: a reader thread, worker threads and the watching main thread."""
-
-    def __init__(self, config, corpus, vocab, shared, passes, progress):
-        self.config, self.corpus, self.vocab = config, corpus, vocab
-        self.shared, self.passes, self.progress = shared, passes, progress
-        self.batches = queue.Queue(maxsize=BATCHES_IN_FLIGHT_PER_THREAD * config.threads)
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-        self.failures = []
-
-    def execute(self):
-        watch = Stopwatch()
-        reader = threading.Thread(target=self._read, name="w2v-reader", daemon=True)
-        workers = [threading.Thread(target=self._work, args=(t,), name=f"w2v-train-{t}",
-                                    daemon=True) for t in range(self.config.threads)]
-        reader.start()
-        for w in workers:
-            w.start()
+    def make_matrices(self):
+        """Allocate the matrices as word2vec.c's InitNet does (or keep a model's)."""
+        config, vocab = self.config, self.vocab
+        size, dim = len(vocab), config.size
+        needed = {"input_vectors": True, "ns_vectors": config.negative > 0,
+                  "hs_vectors": config.hs, "softmax_vectors": config.softmax}
+        self.check_memory(sum(needed.values()), size, dim)
         try:
-            while any(w.is_alive() for w in workers):
-                time.sleep(REPORT_INTERVAL)
-                self._report(watch.elapsed())
-            if not self.failures:
-                self._report(watch.elapsed())
-        except BaseException:  # Ctrl-C: stop cleanly, write nothing
-            self.stop.set()
-            self._drain()
-            raise
-        finally:
-            for w in workers:
-                w.join()
-            reader.join()
-            self.progress.close()
-        if self.failures:
-            raise self.failures[0]
-        return watch.elapsed()
+            if "input_vectors" not in self.matrices:
+                self.matrices["input_vectors"] = _train.init_input_vectors(size, dim, config.seed)
+            for name, wanted in needed.items():
+                if wanted and name not in self.matrices:
+                    self.matrices[name] = np.zeros((size, dim), np.float32)
+            if config.hs and self.huffman is None:
+                self.huffman = Huffman(*vocab.huffman())
+        except MemoryError:
+            raise UserError(self.memory_advice(sum(needed.values()), size, dim)) from None
+        self.stage = "training"
 
-    def _drain(self):
-        try:
-            while True:
-                self.batches.get_nowait()
-        except queue.Empty:
-            pass
-        for _ in range(self.config.threads):
-            try:
-                self.batches.put_nowait(None)
-            except queue.Full:
-                break
+    def check_memory(self, count, size, dim):
+        needed = count * size * dim * 4
+        if self.config.debug >= 1:
+            self.info(f"Memory for the matrices: {count} x {size} x {dim} float32 = "
+                      f"{_megabytes(needed)}")
+        available = available_memory()
+        if available is not None and needed > available:
+            raise UserError(self.memory_advice(count, size, dim, available))
 
-    def _read(self):
-        try:
-            for number, stats in enumerate(self.passes):
-                encoder = self.vocab.encoder()  # fresh tokeniser state for every pass
-                for chunk, end_of_file in self.corpus.chunks(BATCH_BYTES):
-                    if self.stop.is_set():
-                        return
-                    ids = encoder.encode(chunk, end_of_file)
-                    if len(ids):
-                        with self.lock:
-                            stats.words_read += len(ids)
-                        self._put((number, ids))
-                with self.lock:
-                    stats.reading_done = True
-        except BaseException as exc:
-            self.failures.append(exc)
-            self.stop.set()
-        finally:
-            for _ in range(self.config.threads):
-                self._put(None)
+    def memory_advice(self, count, size, dim, available=None):
+        have = f" but only {_megabytes(available)} is available" if available else ""
+        return (f"the {count} matrices of {size} words x {dim} dimensions need "
+                f"{_megabytes(count * size * dim * 4)}{have}: lower --size (now {dim}) or "
+                f"shrink the vocabulary with a higher --min-count (now {self.config.min_count})"
+                f" or --max-vocab")
 
-    def _put(self, item):
-        # Blocks while the workers are busy (bounded memory), but gives up once stopped.
-        while True:
-            try:
-                self.batches.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                if self.stop.is_set() and item is not None:
-                    return
+    def shared_model(self):
+        config, vocab, m = self.config, self.vocab, self.matrices
+        if self.huffman is not None and config.hs:
+            codes, points, lengths = self.huffman.codes, self.huffman.points, self.huffman.lengths
+        else:
+            codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
+            points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
+            lengths = np.zeros(1, np.int32)
+        # negative sampling draws from counts^0.75 (word2vec.c's; see w2v_build_alias)
+        noise = vocab.counts.astype(np.float64) ** config.ns_exponent \
+            if config.negative > 0 else None
+        if noise is not None and not np.isfinite(noise.sum()):
+            raise UsageError(f"--ns-exponent {config.ns_exponent} makes the noise "
+                             "distribution overflow: use a smaller one")
+        keep = vocab.keep_probabilities(config.sample) if config.sample > 0 else None
+        return _train.SharedModel(
+            input_vectors=m["input_vectors"], hs_vectors=m.get("hs_vectors"),
+            ns_vectors=m.get("ns_vectors"), softmax_vectors=m.get("softmax_vectors"),
+            codes=codes, points=points, code_lengths=lengths, noise_weights=noise,
+            keep_thresholds=keep, window=config.window, negative=config.negative,
+            hs=config.hs, softmax=config.softmax, cbow=config.cbow,
+            cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
+            min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1)
 
-    def _work(self, thread_index):
-        # Each thread has its own generator; thread 0 of a --seed S run always starts at S.
-        state = _train.ThreadState(self.shared, self.config.seed + (thread_index << 32))
-        try:
-            while True:
-                item = self.batches.get()
-                if item is None:
-                    state.flush()
-                    return
-                if self.stop.is_set():
-                    continue
-                number, ids = item
-                state.train(ids)
-                loss, examples = state.take_loss()
-                with self.lock:
-                    stats = self.passes[number]
-                    stats.words_trained += len(ids)
-                    stats.loss += loss
-                    stats.examples += examples
-        except BaseException as exc:
-            self.failures.append(exc)
-            self.stop.set()
-
-    def _report(self, elapsed):
+    def train_passes(self, result):
         config = self.config
-        total = config.iter * self.vocab.train_words
-        done = self.shared.words_done
-        with self.lock:
-            current = next((p for p in self.passes if not p.finished), self.passes[-1])
-            loss = current.average_loss
-            finished = [(i, p) for i, p in enumerate(self.passes) if p.finished and not p.reported]
-            for _, p in finished:
-                p.reported = True
-        if config.debug >= 2 and elapsed > 0:
-            self.progress.update(done / total if total else 1.0,
-                                 done / elapsed / config.threads, self.shared.alpha, loss, elapsed)
+        if len(self.vocab) < 2:
+            raise UserError("nothing to train: the vocabulary has no word besides </s>")
+        shared = self.shared_model()
+        run = TrainingRun(config, self.corpus, self.vocab, shared, self.run_state,
+                          self.progress, self.schedule_words,
+                          checkpoint=self.save_checkpoint if config.checkpoint else None)
+        self.active_run = run
+        seconds = run.execute()
+        result.first_pass, result.last_pass = run.first_pass, run.last_pass
+        result.seconds = seconds
+        result.words_per_second = run.words_trained / seconds if seconds > 0 else 0.0
         if config.debug >= 1:
-            for i, p in finished:
-                self.progress.info(f"Pass {i + 1}/{config.iter}: avg.loss {p.average_loss:.6f} "
-                                   f"over {p.examples} predictions, {p.words_read} words")
+            self.info(f"Trained {run.words_trained} words in {seconds:.1f} s: "
+                      f"{result.words_per_second:.0f} words/s, "
+                      f"{result.words_per_second / config.threads:.0f} per thread")
+
+    def check_finite(self):
+        for name, matrix in self.matrices.items():
+            if not np.isfinite(matrix).all():
+                raise UserError(f"training diverged: the {name.replace('_', ' ')} hold "
+                                f"numbers that are not finite; lower --alpha (it was "
+                                f"{self.config.starting_alpha:g})")
+
+    def write_outputs(self, result):
+        config = self.config
+        if config.output:
+            vectors = result.vectors_to_write(config.output_vectors)
+            if config.classes:
+                from .classes import word_classes, write_classes
+                write_classes(config.output, self.vocab.words,
+                              word_classes(vectors, config.classes))
+            else:
+                write_vectors(config.output, self.vocab.words, vectors, binary=config.binary)
+            self.info(f"Wrote {config.output}")
+        if config.save_model:
+            save_model(config.save_model, result.model)
+            self.info(f"Wrote model {config.save_model}")
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def model(self, progress=None):
+        options = dataclasses.asdict(self.config)
+        return Model(vocab=self.vocab, input_vectors=self.matrices["input_vectors"],
+                     ns_vectors=self.matrices.get("ns_vectors"),
+                     hs_vectors=self.matrices.get("hs_vectors"),
+                     softmax_vectors=self.matrices.get("softmax_vectors"),
+                     huffman=self.huffman, options=options, progress=progress,
+                     corpus_files=[f.to_json() for f in self.corpus.files]
+                     if self.corpus else [])
+
+    @contextlib.contextmanager
+    def checkpoint_on_stop(self, during_run=False):
+        """Save a checkpoint if a signal stops the job in this block (a run in progress
+        saves its own, at a batch boundary: see w2v.run)."""
+        try:
+            yield
+        except Stopped as stopped:
+            if self.config.checkpoint and not during_run:
+                try:
+                    stopped.notes = [self.save_checkpoint(self.run_state)]
+                except (UserError, Stopped) as exc:
+                    stopped.notes = [f"no checkpoint saved ({exc})"]
+            raise
+
+    def save_checkpoint(self, run_state):
+        """Write the checkpoint; returns a note telling how to resume."""
+        config = self.config
+        if self.stage == "counting" or self.vocab is None or not self.matrices:
+            progress = {"stage": "counting"}
+            model = Model(vocab=Vocab([b"</s>"], [0]), input_vectors=np.zeros((1, 1),
+                          np.float32), options=dataclasses.asdict(config), progress=progress,
+                          corpus_files=[f.to_json() for f in self.corpus.files])
+        else:
+            progress = {"stage": self.stage, "run": run_state.to_json(),
+                        "schedule_words": self.schedule_words}
+            model = self.model(progress)
+        save_model(config.checkpoint, model, what="checkpoint")
+        return (f"checkpoint saved to {config.checkpoint} (continue with: w2v train "
+                f"--resume {config.checkpoint})")
+
+    def restore(self, checkpoint):
+        """Take up a checkpoint's state (see resume)."""
+        progress = checkpoint.progress
+        stage = progress.get("stage")
+        if stage not in STAGES:
+            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: unknown stage "
+                            f"{stage!r}")
+        for state, name in zip(self.corpus.files, self.corpus.names):
+            if state.change(name) is not None:
+                raise UserError(f"corpus {name} is not the one the checkpoint was made on "
+                                "(its size or modification time changed)")
+        if stage == "counting":
+            self.resume_from = None  # nothing was learnt yet: start again
+            with self.checkpoint_on_stop():
+                self.prepare_vocabulary()
+                self.make_matrices()
+            return
+        self.vocab = checkpoint.vocab
+        self.huffman = checkpoint.huffman
+        self.matrices = {name: getattr(checkpoint, name) for name in
+                         ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
+                         if getattr(checkpoint, name) is not None}
+        self.schedule_words = int(progress["schedule_words"])
+        try:
+            self.run_state = RunState.from_json(progress["run"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad progress "
+                            f"record ({exc})") from None
+        self.stage = stage
+        if self.config.debug >= 1:
+            where = (f"pass {self.run_state.pass_number + 1}/{self.config.iter}"
+                     if stage == "training" else "training done, writing")
+            self.info(f"Resuming {self.config.checkpoint}: {where}")
+
+    # --------------------------------------------------------------------- messages
+
+    def info(self, text):
+        if self.config.debug >= 1:
+            self.progress.info(text)
+
+
+def available_memory():
+    """Bytes this process may still allocate (free memory, swap, cgroup and rlimit), or
+    None when nothing tells."""
+    limits = []
+    try:
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f
+                    if len(line.split()) >= 2 and line.split()[1].isdigit()}
+        if "MemAvailable" in info:
+            limits.append(info["MemAvailable"] + info.get("SwapFree", 0))
+    except OSError:
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            text = f.read().strip()
+        if text.isdigit():
+            with open("/sys/fs/cgroup/memory.current") as f:
+                limits.append(int(text) - int(f.read().strip()))
+    except (OSError, ValueError):
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        limits.append(soft)
+    return min(limits) if limits else None
+
+
+def _megabytes(count):
+    return f"{count / 1e6:,.1f} MB" if count < 1e9 else f"{count / 1e9:,.2f} GB"

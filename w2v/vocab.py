@@ -21,12 +21,14 @@ import re
 import numpy as np
 
 from . import _text
-from .atomic import atomic_output
 from .errors import UserError
+from .inputs import read_text_file
+from .outputs import atomic_output
 
 END_OF_SENTENCE = _text.END_OF_SENTENCE
 MAX_CODE_LENGTH = 40              # word2vec.c's MAX_CODE_LENGTH
 DEFAULT_MAX_VOCAB = 21_000_000    # word2vec.c prunes past 0.7 * its 30M-slot hash table
+MAX_COUNT = 2 ** 62               # counts and their sum must leave room in int64 arithmetic
 
 _FIELD = re.compile(rb"[^ \t\n]+")  # word2vec.c's separators (ReadWord); '\r' is dropped
 
@@ -42,6 +44,7 @@ class Vocab:
         if len(self.words) != len(self.counts):
             raise ValueError("words and counts differ in length")
         self.train_words = int(self.counts.sum())  # word2vec.c's train_words
+        self.pruned = False  # rare words were pruned while counting (see build)
         self._encoder = None
 
     def __len__(self):
@@ -66,21 +69,26 @@ class Vocab:
 
         Memory is bounded by the number of distinct words: past `max_vocab` of them
         (default 21M, as word2vec.c) the rarest are pruned as word2vec.c's ReduceVocab
-        does. `progress(bytes_done, total_bytes)` is called after every chunk.
+        does (then `pruned` is True: some counts are too low). `progress(bytes_done,
+        total_bytes)` is called after every chunk.
         """
         counter = _text.WordCounter(max_vocab or DEFAULT_MAX_VOCAB)
-        for chunk, end_of_file in corpus.chunks():
-            counter.feed(chunk, end_of_file)
+        for chunk in corpus.chunks():
+            counter.feed(chunk.data, chunk.end_of_file)
             if progress:
                 progress(corpus.bytes_read, corpus.total_bytes)
         words, counts = counter.result()
         if len(words) < 2:
+            if counter.pruned:
+                raise UserError(f"--max-vocab {max_vocab} pruned every word of corpus "
+                                f"{corpus}: raise it")
             raise UserError(f"corpus {corpus} is empty: no word appears in it")
         vocab = cls.from_counts(words, counts, min_count)
         if len(vocab) < 2:
             raise UserError(f"no word appears at least min-count={min_count} times in "
                             f"corpus {corpus} (the most frequent appears {counts[1:].max()} "
                             "times)")
+        vocab.pruned = counter.pruned
         return vocab
 
     @classmethod
@@ -88,27 +96,29 @@ class Vocab:
         """Read a vocabulary file as word2vec.c's -read-vocab does (`word count` lines, as
         written by `save` or word2vec.c's -save-vocab), then prune and sort it."""
         words, counts, index = [END_OF_SENTENCE], [0], {END_OF_SENTENCE: 0}
-        try:
-            with open(path, "rb") as f:
-                for number, line in enumerate(f, 1):
-                    fields = _FIELD.findall(line.replace(b"\r", b""))
-                    if not fields:
-                        continue
-                    if len(fields) != 2 or not fields[1].isdigit():
-                        raise UserError(f"corrupt vocabulary {path}, line {number}: expected "
-                                        f"'word count', got {line[:60]!r}")
-                    # words longer than the tokenizer keeps would never match a token
-                    word, count = _text.cut_word(fields[0]), int(fields[1])
-                    if word in index:
-                        counts[index[word]] += count
-                    else:
-                        index[word] = len(words)
-                        words.append(word)
-                        counts.append(count)
-        except OSError as exc:
-            raise UserError(f"cannot read vocabulary {path}: {exc.strerror or exc}") from None
+        for number, line in read_text_file(path, "vocabulary"):
+            fields = _FIELD.findall(line.replace(b"\r", b""))
+            if not fields:
+                continue
+            if len(fields) != 2 or not fields[1].isdigit():
+                raise UserError(f"corrupt vocabulary {path}, line {number}: expected "
+                                f"'word count', got {line[:60]!r}")
+            if len(fields[1]) > 19 or int(fields[1]) > MAX_COUNT:
+                raise UserError(f"vocabulary {path}, line {number}: count {fields[1][:30]!r} "
+                                f"is larger than {MAX_COUNT:,}")
+            # words longer than the tokenizer keeps would never match a token
+            word, count = _text.cut_word(fields[0]), int(fields[1])
+            if word in index:
+                counts[index[word]] += count
+            else:
+                index[word] = len(words)
+                words.append(word)
+                counts.append(count)
         if len(words) < 2:
             raise UserError(f"vocabulary {path} lists no word")
+        if sum(counts) > MAX_COUNT:
+            raise UserError(f"vocabulary {path}: the counts add up to more than "
+                            f"{MAX_COUNT:,}")
         vocab = cls.from_counts(words, counts, min_count)
         if len(vocab) < 2:
             raise UserError(f"no word in vocabulary {path} has a count of at least "
@@ -117,8 +127,12 @@ class Vocab:
 
     def save(self, path):
         """Write `word count` lines, `</s>` first (word2vec.c's -save-vocab), atomically."""
-        with atomic_output(path) as out:
-            out.writelines(b"%s %d\n" % pair for pair in zip(self.words, self.counts.tolist()))
+        with atomic_output(path, what="vocabulary file") as out:
+            out.write(self.to_bytes())
+
+    def to_bytes(self):
+        """The vocabulary file's content."""
+        return b"".join(b"%s %d\n" % pair for pair in zip(self.words, self.counts.tolist()))
 
     def encoder(self):
         """A new Encoder (no pending token) mapping corpus chunks to this vocabulary's ids.

@@ -8,7 +8,7 @@ second), and a value that is not a number is an error (word2vec.c's atoi reads i
 import re
 
 from .config import TrainConfig
-from .errors import UserError
+from .errors import UsageError
 
 # flag -> (TrainConfig field, parser). Integer flags that word2vec.c uses as booleans
 # (cbow, hs, binary) are true for any non-zero value, as in C.
@@ -70,17 +70,17 @@ def parse_word2vec_c_flags(argv):
         flag = argv[i]
         if flag not in FLAGS:
             known = " ".join(FLAGS)
-            raise UserError(f"unknown option {flag} (word2vec.c's options are: {known})")
+            raise UsageError(f"unknown option {flag} (word2vec.c's options are: {known})")
         if i + 1 >= len(argv):
-            raise UserError(f"argument missing for {flag}")  # word2vec.c's own message
+            raise UsageError(f"argument missing for {flag}")  # word2vec.c's own message
         field, parse = FLAGS[flag]
         if field in values:
-            raise UserError(f"option {flag} given twice")
+            raise UsageError(f"option {flag} given twice")
         try:
             values[field] = parse(argv[i + 1])
         except ValueError as exc:
-            raise UserError(f"{flag} needs {exc}, got {argv[i + 1]!r}") from None
+            raise UsageError(f"{flag} needs {exc}, got {argv[i + 1]!r}") from None
         i += 2
     if "corpus" not in values:
-        raise UserError("-train <file> is required")
+        raise UsageError("-train <file> is required")
     return TrainConfig(**values)

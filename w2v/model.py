@@ -1,0 +1,250 @@
+"""The model file: everything needed to continue training, and checkpoints.
+
+A model file is an uncompressed zip archive in NumPy's `.npz` layout, so that any tool
+can read it without w2v (`numpy.load("vectors.model")["input_vectors"]`), and without
+pickle: loading a model from an untrusted source runs no code. Its members:
+
+    model.json             format ("w2v-model"), version, kind ("model" or "checkpoint"),
+                           the training options, sizes, and for a checkpoint its progress
+    vocab.txt              "word count" lines in row order, `</s>` first (the -save-vocab
+                           format)
+    counts.npy             int64 (V,): the same counts
+    input_vectors.npy      float32 (V, D): word2vec.c's syn0, the vectors it writes
+    ns_vectors.npy         float32 (V, D): syn1neg, the negative-sampling output vectors
+    hs_vectors.npy         float32 (V, D): syn1, one row per inner node of the Huffman tree
+    softmax_vectors.npy    float32 (V, D): the exact softmax's output vectors
+    huffman_lengths.npy    int32 (V,): each word's code length
+    huffman_codes.npy      uint8 (sum of lengths,): the codes, word after word
+    huffman_points.npy     int32 (sum of lengths,): the inner nodes on each path, root first
+
+(the output matrices and the tree only when the model has them). Arrays are read whole,
+one read each, after their headers were checked against the sizes the archive declares:
+a damaged file is a one-line error, never a huge allocation.
+
+A checkpoint is a model plus where the run stands: stage ("counting", "training" or
+"trained"), the pass and the byte position in the corpus to restart reading at, the
+token cut at that position, the words done, each thread's generator state, the loss of
+the pass in progress, and each corpus file's size and modification time (a corpus that
+changed since is refused).
+"""
+import dataclasses
+import json
+import zipfile
+from typing import List, Optional
+
+import numpy as np
+
+from .errors import UserError
+from .inputs import check_readable
+from .outputs import atomic_output
+from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, Vocab
+
+FORMAT = "w2v-model"
+VERSION = 1
+MATRICES = ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
+MAX_JSON_BYTES = 64 << 20
+
+
+@dataclasses.dataclass
+class Huffman:
+    """word2vec.c's tree as the trainer uses it: codes and points (V, 40), lengths (V,)."""
+    codes: np.ndarray
+    points: np.ndarray
+    lengths: np.ndarray
+
+    def compact(self):
+        """(lengths, codes, points) with each word's path stored once, back to back."""
+        mask = np.arange(MAX_CODE_LENGTH)[None, :] < self.lengths[:, None]
+        return self.lengths.astype(np.int32), self.codes[mask], self.points[mask]
+
+    @classmethod
+    def expand(cls, lengths, flat_codes, flat_points):
+        count = len(lengths)
+        codes = np.zeros((count, MAX_CODE_LENGTH), np.uint8)
+        points = np.zeros((count, MAX_CODE_LENGTH), np.int32)
+        mask = np.arange(MAX_CODE_LENGTH)[None, :] < lengths[:, None]
+        codes[mask] = flat_codes
+        points[mask] = flat_points
+        return cls(codes, points, lengths.astype(np.int32))
+
+
+@dataclasses.dataclass
+class Model:
+    """A vocabulary, the matrices trained on it, the options they were trained with."""
+    vocab: Vocab
+    input_vectors: np.ndarray
+    ns_vectors: Optional[np.ndarray] = None
+    hs_vectors: Optional[np.ndarray] = None
+    softmax_vectors: Optional[np.ndarray] = None
+    huffman: Optional[Huffman] = None
+    options: dict = dataclasses.field(default_factory=dict)
+    progress: Optional[dict] = None        # checkpoints only
+    corpus_files: List[dict] = dataclasses.field(default_factory=list)
+
+    @property
+    def is_checkpoint(self):
+        return self.progress is not None
+
+    @property
+    def dim(self):
+        return self.input_vectors.shape[1]
+
+    def vectors(self, which="input"):
+        """The word vectors as a w2v.Vectors (input, output or their sum)."""
+        from .vectors import Vectors
+        output = self.ns_vectors if self.ns_vectors is not None else self.softmax_vectors
+        if which != "input" and output is None:
+            raise UserError(f"this model has no output vectors (trained with hierarchical "
+                            f"softmax only): '{which}' vectors are not available")
+        matrix = {"input": self.input_vectors, "output": output}.get(which)
+        if which == "sum":
+            matrix = self.input_vectors + output
+        if matrix is None:
+            raise ValueError(f"which must be input, output or sum, not {which!r}")
+        return Vectors(self.vocab.words, matrix)
+
+    def __repr__(self):
+        kind = "checkpoint" if self.is_checkpoint else "model"
+        return f"<w2v {kind}: {len(self.vocab)} words x {self.dim} dimensions>"
+
+
+# ---------------------------------------------------------------------------- writing
+
+def save_model(path, model, what="model file"):
+    """Write `model` to `path` atomically (see the module's docstring)."""
+    header = {
+        "format": FORMAT, "version": VERSION,
+        "kind": "checkpoint" if model.is_checkpoint else "model",
+        "vocab_size": len(model.vocab), "dim": int(model.dim),
+        "train_words": int(model.vocab.train_words),
+        "options": model.options,
+        "corpus_files": model.corpus_files,
+    }
+    if model.progress is not None:
+        header["progress"] = model.progress
+    with atomic_output(path, what=what) as out:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            archive.writestr("model.json", json.dumps(header, indent=1, sort_keys=True))
+            archive.writestr("vocab.txt", model.vocab.to_bytes())
+            _write_array(archive, "counts", model.vocab.counts.astype(np.int64))
+            for name in MATRICES:
+                matrix = getattr(model, name)
+                if matrix is not None:
+                    _write_array(archive, name, np.ascontiguousarray(matrix, np.float32))
+            if model.huffman is not None:
+                lengths, codes, points = model.huffman.compact()
+                _write_array(archive, "huffman_lengths", lengths)
+                _write_array(archive, "huffman_codes", codes)
+                _write_array(archive, "huffman_points", points)
+
+
+def _write_array(archive, name, array):
+    with archive.open(name + ".npy", "w", force_zip64=True) as member:
+        np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+
+
+# ---------------------------------------------------------------------------- reading
+
+def load_model(path, what="model"):
+    """Read a model or checkpoint file; UserError (one line) if it is not a valid one."""
+    check_readable(path, what)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _read_model(archive, path, what)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
+
+
+def _read_model(archive, path, what):
+    def damaged(reason):
+        return UserError(f"{what} {path} is damaged: {reason}")
+
+    names = set(archive.namelist())
+    if "model.json" not in names:
+        raise UserError(f"{what} {path} is not a w2v model file (no model.json inside)")
+    if archive.getinfo("model.json").file_size > MAX_JSON_BYTES:
+        raise damaged("model.json is too large")
+    header = json.loads(archive.read("model.json"))
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise UserError(f"{what} {path} is not a w2v model file")
+    if header.get("version") != VERSION:
+        raise UserError(f"{what} {path} has format version {header.get('version')}; this "
+                        f"w2v reads version {VERSION}")
+    size, dim = header.get("vocab_size"), header.get("dim")
+    if not (isinstance(size, int) and isinstance(dim, int) and size >= 1 and dim >= 1):
+        raise damaged("bad vocab_size or dim in model.json")
+
+    counts = _read_array(archive, "counts", np.int64, (size,), damaged)
+    words = []
+    text = archive.read("vocab.txt")
+    for line in text.split(b"\n")[:size]:
+        words.append(line.rsplit(b" ", 1)[0])
+    if len(words) != size or words[0] != END_OF_SENTENCE:
+        raise damaged("vocab.txt does not list the model's words")
+    model = Model(vocab=Vocab(words, counts),
+                  input_vectors=_read_array(archive, "input_vectors", np.float32,
+                                            (size, dim), damaged),
+                  options=dict(header.get("options") or {}),
+                  progress=header.get("progress") if header.get("kind") == "checkpoint" else None,
+                  corpus_files=list(header.get("corpus_files") or []))
+    for name in MATRICES[1:]:
+        if name + ".npy" in names:
+            setattr(model, name, _read_array(archive, name, np.float32, (size, dim), damaged))
+    if "huffman_lengths.npy" in names:
+        lengths = _read_array(archive, "huffman_lengths", np.int32, (size,), damaged)
+        if lengths.min(initial=0) < 0 or lengths.max(initial=0) > MAX_CODE_LENGTH:
+            raise damaged("Huffman code lengths out of range")
+        total = int(lengths.sum())
+        codes = _read_array(archive, "huffman_codes", np.uint8, (total,), damaged)
+        points = _read_array(archive, "huffman_points", np.int32, (total,), damaged)
+        if total and (points.min() < 0 or points.max() >= size or codes.max() > 1):
+            raise damaged("Huffman tree out of range")
+        model.huffman = Huffman.expand(lengths, codes, points)
+    if model.hs_vectors is not None and model.huffman is None:
+        raise damaged("hierarchical-softmax vectors without their tree")
+    return model
+
+
+def _read_array(archive, name, dtype, shape, damaged):
+    """One .npy member, whole, after checking its header against the expected shape and
+    the member's size (a damaged header must not cause a huge allocation)."""
+    member = name + ".npy"
+    try:
+        info = archive.getinfo(member)
+    except KeyError:
+        raise damaged(f"{member} is missing") from None
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            found_shape, fortran, found_dtype = np.lib.format.read_array_header_1_0(f)
+        else:
+            found_shape, fortran, found_dtype = np.lib.format.read_array_header_2_0(f)
+        if found_shape != shape or fortran or found_dtype.newbyteorder("=") != np.dtype(dtype):
+            raise damaged(f"{member} holds {found_dtype} {found_shape}, expected "
+                          f"{np.dtype(dtype)} {shape}")
+        nbytes = int(np.prod(shape, dtype=np.int64)) * found_dtype.itemsize
+        header_bytes = f.tell()
+        if info.file_size - header_bytes != nbytes:
+            raise damaged(f"{member} is {info.file_size - header_bytes} bytes, its header "
+                          f"says {nbytes}")
+        data = bytearray(nbytes)
+        view = memoryview(data)
+        got = 0
+        while got < nbytes:
+            n = f.readinto(view[got:])
+            if not n:
+                raise damaged(f"{member} ends early")
+            got += n
+    return np.frombuffer(data, dtype=found_dtype).astype(dtype, copy=False).reshape(shape)
+
+
+def read_options(path):
+    """Only the options and progress of a model or checkpoint (json), without its arrays."""
+    check_readable(path, "checkpoint")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("model.json"))
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+        raise UserError(f"{path} is not a readable w2v model file ({exc})") from None
+

@@ -1,0 +1,317 @@
+"""The one way w2v writes files: checked before any work, replaced atomically, never
+over an input.
+
+Every command that writes (vectors, vocabulary, classes, phrases, converted files,
+models, checkpoints, pictures) first calls `check_outputs` with its inputs and outputs,
+which refuses, before any work:
+
+- an empty path, a directory, a missing or read-only directory, a socket or a block device;
+- an output that is the same file as an input or as another output (resolved paths and
+  device/inode, so symbolic and hard links count), except the pairs a command declares
+  safe because it reads the input whole before writing (a checkpoint it resumes from);
+- a regular file whose temporary sibling cannot be created (the real name is tried, so a
+  name too long for the file system fails here, not after hours of training).
+
+Then `atomic_output(path)` writes a regular file (or a new path) through a temporary
+sibling, `.NAME.w2v-PID-XXXX.tmp`, that is flushed, synced and renamed over the target
+only when complete; a symbolic link is kept and its target replaced. A character device
+or a FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written in place instead: it
+cannot be replaced, and renaming a file over it would destroy it. `atomic_outputs` does
+the same for a pair of files that belong together (a .npy matrix and its word list): both
+are written before either is renamed, and if the second rename fails the first target is
+restored.
+
+Each temporary file is locked (flock) by the process writing it. A run killed with
+SIGKILL cannot remove its file, so every later write of the same output first removes
+the temporary files of that output that no live process holds.
+"""
+import contextlib
+import fcntl
+import os
+import secrets
+import stat
+import time
+
+from .errors import UsageError, UserError
+
+TEMP_MARK = ".w2v-"
+TEMP_SUFFIX = ".tmp"
+STALE_AFTER_SECONDS = 60  # a temporary file younger than this may be being created
+# What this process set out to write and what it finished, for the message after an
+# interruption ("not written: vectors.bin; written before the stop: vocab.txt").
+_planned = []
+_written = []
+
+
+def planned_outputs():
+    """The outputs checked by check_outputs in this process, in order."""
+    return list(_planned)
+
+
+def written_outputs():
+    """The paths this process has finished writing, in order."""
+    return list(_written)
+
+
+# ------------------------------------------------------------------------- checking
+
+class Target:
+    """An output path resolved: where bytes will really go and how they will get there."""
+
+    def __init__(self, path, what):
+        self.path = os.fspath(path)
+        self.what = what
+        self.real = os.path.realpath(self.path)  # through symbolic links
+        try:
+            self.status = os.stat(self.real)
+        except FileNotFoundError:
+            self.status = None
+        except OSError as exc:
+            raise UserError(f"cannot write {what} {self.path}: {exc.strerror}") from None
+
+    @property
+    def in_place(self):
+        """True for a character device or a FIFO: written as it is, never replaced."""
+        return self.status is not None and (stat.S_ISCHR(self.status.st_mode)
+                                            or stat.S_ISFIFO(self.status.st_mode))
+
+    def identity(self):
+        if self.status is not None:
+            return ("inode", self.status.st_dev, self.status.st_ino)
+        return ("path", self.real)
+
+
+def check_output(path, what="output"):
+    """UserError unless `path` can be written as `what`; returns its Target."""
+    if path is None or os.fspath(path) == "":
+        raise UsageError(f"the {what} path is empty")
+    target = Target(path, what)
+    mode = target.status.st_mode if target.status else None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UserError(f"cannot write {what} {target.path}: it is a directory")
+    if mode is not None and not (stat.S_ISREG(mode) or target.in_place):
+        kind = "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) \
+            else "not a regular file"
+        raise UserError(f"cannot write {what} {target.path}: it is {kind}")
+    if target.in_place:
+        if not os.access(target.real, os.W_OK):
+            raise UserError(f"cannot write {what} {target.path}: permission denied")
+        return target
+    directory = os.path.dirname(target.real)
+    if not os.path.isdir(directory):
+        raise UserError(f"cannot write {what} {target.path}: directory {directory} "
+                        "does not exist")
+    if mode is not None and not os.access(target.real, os.W_OK):
+        raise UserError(f"cannot write {what} {target.path}: the file is read-only")
+    # Try the very name the write will use: catches a read-only or full directory and a
+    # name that is too long once the temporary prefix and suffix are added.
+    with _temporary_sibling(target.real, what, target.path) as (fd, temp_path):
+        pass
+    return target
+
+
+def check_outputs(outputs, inputs=(), same_file_allowed=()):
+    """Check every output (see check_output) and refuse collisions, before any work.
+
+    `outputs` and `inputs` are (what, path) pairs (paths may be None: skipped);
+    `same_file_allowed` lists (input what, output what) pairs that may name one file.
+    Returns the Targets of the outputs, in order.
+    """
+    targets = [check_output(path, what) for what, path in outputs if path is not None]
+    seen = {}
+    for target in targets:
+        key = target.identity()
+        # Two outputs may share a character device (/dev/null) since nothing is replaced.
+        if key in seen and not (target.in_place and stat.S_ISCHR(target.status.st_mode)):
+            other = seen[key]
+            raise UsageError(f"the {target.what} {target.path} is the same file as the "
+                             f"{other.what} {other.path}: one would overwrite the other")
+        seen[key] = target
+    for what, path in inputs:
+        if path is None or os.fspath(path) == "":
+            continue
+        key = _input_identity(path)
+        if key is None:
+            continue
+        for target in targets:
+            if target.identity() == key and (what, target.what) not in same_file_allowed:
+                raise UsageError(f"the {target.what} {target.path} is the same file as the "
+                                 f"{what} {os.fspath(path)}: writing it would destroy the "
+                                 f"{what}")
+    _planned.extend(t.path for t in targets if t.path not in _planned)
+    return targets
+
+
+def _input_identity(path):
+    real = os.path.realpath(os.fspath(path))
+    try:
+        status = os.stat(real)
+    except OSError:
+        return None  # a missing input is reported by whoever reads it
+    return ("inode", status.st_dev, status.st_ino)
+
+
+# -------------------------------------------------------------------------- writing
+
+@contextlib.contextmanager
+def atomic_output(path, mode="wb", what="output"):
+    """A file object for writing `path`; see the module's docstring."""
+    with atomic_outputs([path], mode, what) as (out,):
+        yield out
+
+
+@contextlib.contextmanager
+def atomic_outputs(paths, mode="wb", what="output"):
+    """File objects for writing several files that must be replaced together."""
+    targets = [check_output(p, what) for p in paths]
+    with contextlib.ExitStack() as stack:
+        files, temps = [], []
+        for target in targets:
+            if target.in_place:
+                files.append(stack.enter_context(_open_in_place(target)))
+                temps.append(None)
+            else:
+                fd, temp = stack.enter_context(_temporary_sibling(target.real, what,
+                                                                  target.path))
+                files.append(stack.enter_context(os.fdopen(os.dup(fd), mode)))
+                temps.append(temp)
+        try:
+            yield files
+            for f, temp in zip(files, temps):
+                f.flush()
+                if temp is not None:
+                    os.fsync(f.fileno())
+        except OSError as exc:
+            raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
+        _replace_together(targets, temps)
+    _written.extend(t.path for t in targets)
+
+
+def _open_in_place(target):
+    try:
+        return open(target.real, "wb")
+    except OSError as exc:
+        raise UserError(f"cannot write {target.what} {target.path}: {exc.strerror}") from None
+
+
+def _replace_together(targets, temps):
+    """Rename each temporary file over its target; undo the earlier ones on a failure."""
+    backups = []  # (target, hard link to the previous file or None)
+    try:
+        for target, temp in zip(targets, temps):
+            if temp is None:
+                continue
+            backup = None
+            if len(targets) > 1 and os.path.exists(target.real):
+                backup = _free_name(target.real, "old")
+                try:
+                    os.link(target.real, backup)
+                except OSError:
+                    backup = None
+            _give_usual_mode(temp)
+            os.replace(temp, target.real)
+            backups.append((target, backup))
+    except OSError as exc:
+        for done, backup in backups:
+            if backup is not None:
+                os.replace(backup, done.real)
+            else:
+                _remove_quietly(done.real)
+        raise UserError(f"cannot write {target.path}: {exc.strerror or exc}") from None
+    finally:
+        for _, backup in backups:
+            if backup is not None:
+                _remove_quietly(backup)
+
+
+def _give_usual_mode(path):
+    # mkstemp-style files are 0600; give the result the mode a plain open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+@contextlib.contextmanager
+def _temporary_sibling(real_path, what, shown_path):
+    """(fd, path) of a new, locked temporary file beside `real_path`, removed on exit
+    unless it was renamed. Stale ones of the same target are removed first."""
+    directory, base = os.path.split(real_path)
+    remove_stale_temporaries(real_path)
+    temp = _free_name(real_path, str(os.getpid()))
+    try:
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise UserError(f"cannot write {what} {shown_path}: {exc.strerror} "
+                        f"(while creating {temp})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield fd, temp
+    finally:
+        os.close(fd)
+        _remove_quietly(temp)  # a no-op once renamed
+
+
+def temporary_file(beside, purpose="scratch"):
+    """A locked scratch file named after the output `beside` (so that the stale-file sweep
+    of that output finds it if this process is killed): a context manager giving (fd, path)."""
+    target = Target(beside, purpose)
+    return _temporary_sibling(target.real, purpose, target.path)
+
+
+def _temp_prefix(real_path):
+    directory, base = os.path.split(real_path)
+    try:
+        name_max = os.pathconf(directory, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    # leave room for the mark, a pid, a random part and the suffix
+    room = max(1, name_max - 1 - len(TEMP_MARK) - 40 - len(TEMP_SUFFIX))
+    short = os.fsdecode(os.fsencode(base)[:room])
+    return os.path.join(directory, "." + short + TEMP_MARK)
+
+
+def _free_name(real_path, tag):
+    return f"{_temp_prefix(real_path)}{tag}-{secrets.token_hex(6)}{TEMP_SUFFIX}"
+
+
+def remove_stale_temporaries(real_path):
+    """Remove the temporary files of `real_path` left by dead runs (no lock held on them).
+    Returns the paths removed."""
+    prefix = _temp_prefix(real_path)
+    directory, start = os.path.split(prefix)
+    removed = []
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        if not (name.startswith(start) and name.endswith(TEMP_SUFFIX)):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            status = os.fstat(fd)
+            if not stat.S_ISREG(status.st_mode) or now - status.st_mtime < STALE_AFTER_SECONDS:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live process is writing it
+            os.unlink(path)
+            removed.append(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _remove_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,386 @@
+"""One multi-pass training run: a reader thread, worker threads and the watching main thread.
+
+The reader streams the corpus and turns it into word ids (tokenising in C, GIL released)
+in bounded batches; `threads` workers train on those batches with the GIL released,
+updating the shared matrices without locks (Hogwild) as word2vec.c does. Memory is the
+vocabulary, the matrices and a few batches in flight, whatever the corpus size or the
+number of passes. The main thread watches: progress, per-pass loss, signals, and
+checkpoints.
+
+A checkpoint needs a moment where the matrices and every thread's state belong to one
+place in the corpus. `pause()` gets there: the reader stops before its next chunk, the
+workers finish the batches already handed out, and then the position after the last
+batch read is where training continues (`RunState`). With one thread the batches are
+trained in reading order, so a run resumed from any checkpoint makes the same updates
+as the run that was never stopped.
+"""
+import dataclasses
+import math
+import queue
+import threading
+import time
+from typing import NamedTuple, Optional
+
+from . import _train
+from .corpus import Position
+from .errors import Stopped, UserError
+from .progress import Stopwatch
+
+# Text per batch: about 45k words of English. Small enough to balance the threads at the
+# end of a pass, large enough that the per-batch Python work is noise. A checkpoint
+# restarts at a batch boundary, so this size is part of a checkpoint's meaning.
+BATCH_BYTES = 1 << 18
+BATCHES_IN_FLIGHT_PER_THREAD = 2
+REPORT_INTERVAL = 0.25  # seconds between progress updates
+
+
+@dataclasses.dataclass
+class PassStats:
+    words_read: int = 0
+    words_trained: int = 0
+    reading_done: bool = False
+    loss: float = 0.0          # float64 sum of -log-likelihoods
+    examples: int = 0          # predictions the loss is summed over
+    reported: bool = False
+
+    @property
+    def finished(self):
+        return self.reading_done and self.words_trained == self.words_read
+
+    @property
+    def average_loss(self):
+        return self.loss / self.examples if self.examples else 0.0
+
+    def to_json(self):
+        return {"words": self.words_trained, "loss": self.loss, "examples": self.examples}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(words_read=data["words"], words_trained=data["words"], loss=data["loss"],
+                   examples=data["examples"])
+
+
+@dataclasses.dataclass
+class RunState:
+    """Where a run stands between two batches: what a checkpoint stores to continue it."""
+    pass_number: int = 0                   # the pass the reader is in
+    position: Optional[Position] = None    # where reading resumes in it (None: its start)
+    pending: tuple = (b"", False)          # the token cut at `position`
+    words_done: int = 0                    # the shared counter of the learning-rate schedule
+    current: PassStats = dataclasses.field(default_factory=PassStats)  # pass_number's stats
+    pass_words: Optional[int] = None       # words every pass reads (None: not known yet)
+    thread_states: list = dataclasses.field(default_factory=list)
+    seconds: float = 0.0                   # training time before this run
+
+    def to_json(self):
+        return {"pass": self.pass_number,
+                "position": list(self.position) if self.position else None,
+                "pending": [self.pending[0].hex(), bool(self.pending[1])],
+                "words_done": self.words_done, "current_pass": self.current.to_json(),
+                "pass_words": self.pass_words, "threads": self.thread_states,
+                "seconds": self.seconds}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(pass_number=int(data["pass"]),
+                   position=Position(*data["position"]) if data["position"] else None,
+                   pending=(bytes.fromhex(data["pending"][0]), bool(data["pending"][1])),
+                   words_done=int(data["words_done"]),
+                   current=PassStats.from_json(data["current_pass"]),
+                   pass_words=data["pass_words"], thread_states=list(data["threads"]),
+                   seconds=float(data["seconds"]))
+
+
+class Batch(NamedTuple):
+    pass_number: int
+    ids: object
+
+
+class Diverged(Exception):
+    def __init__(self, pass_number):
+        super().__init__(pass_number)
+        self.pass_number = pass_number
+
+
+class TrainingRun:
+    """Trains `shared` (a _train.SharedModel) from `state` to the end of the last pass.
+
+    `schedule_words` is the number of words a pass reads (for progress). `checkpoint`, if
+    given, is called with a RunState while the run is paused, every `checkpoint_every`
+    seconds and when a signal stops the run; it returns a note for the user.
+    """
+
+    def __init__(self, config, corpus, vocab, shared, state, progress, schedule_words,
+                 checkpoint=None):
+        self.config, self.corpus, self.vocab = config, corpus, vocab
+        self.shared, self.state, self.progress = shared, state, progress
+        self.schedule_words = schedule_words
+        self.checkpoint = checkpoint
+        self.batches = queue.Queue(maxsize=BATCHES_IN_FLIGHT_PER_THREAD * config.threads)
+        self.lock = threading.Condition()
+        self.stop = threading.Event()
+        self.failures = []
+        self.passes = {}             # pass number -> PassStats, for passes not yet reported
+        self.pass_words = state.pass_words
+        self.last_loss = None        # the average loss of the latest pass with examples
+        self.in_flight = 0           # batches handed to the workers and not yet trained
+        self.pause_wanted = False
+        self.reader_waiting = False
+        self.reader_done = False
+        self.resume_point = (state.pass_number, state.position, state.pending)
+        self.thread_states = []
+        self.workers = []
+        self.words_trained = 0
+        self.first_pass = self.last_pass = None  # summaries kept: O(1), whatever --iter
+
+    # ------------------------------------------------------------------ main thread
+
+    def execute(self):
+        """Run to the end; returns the seconds spent. Raises UserError on a failure."""
+        watch = Stopwatch()
+        self.shared.words_done = self.state.words_done
+        for t in range(self.config.threads):
+            seed = (self.config.seed + (t << 32)) % 2 ** 64  # thread 0 of --seed S starts at S
+            thread_state = _train.ThreadState(self.shared, seed)
+            if t < len(self.state.thread_states):
+                thread_state.set_state(self.state.thread_states[t])
+            self.thread_states.append(thread_state)
+        reader = threading.Thread(target=self._read, name="w2v-reader", daemon=True)
+        workers = self.workers = [
+            threading.Thread(target=self._work, args=(t,), name=f"w2v-train-{t}", daemon=True)
+            for t in range(self.config.threads)]
+        reader.start()
+        for w in workers:
+            w.start()
+        last_checkpoint = 0.0
+        every = self.config.checkpoint_every
+        try:
+            while any(w.is_alive() for w in workers):
+                time.sleep(REPORT_INTERVAL)
+                self._report(watch.elapsed())
+                if self.checkpoint and every and watch.elapsed() - last_checkpoint >= every \
+                        and not self.failures:
+                    self._save_checkpoint(watch)
+                    last_checkpoint = watch.elapsed()
+            if not self.failures:
+                self._report(watch.elapsed())
+        except Stopped as stopped:
+            if self.checkpoint and not self.failures:
+                try:
+                    stopped.notes = [self._save_checkpoint(watch)]
+                except UserError as exc:
+                    stopped.notes = [f"no checkpoint: {exc}"]
+            self._halt()
+            raise
+        except BaseException:
+            self._halt()
+            raise
+        finally:
+            self.stop.set()
+            with self.lock:
+                self.pause_wanted = False
+                self.lock.notify_all()
+            for w in workers:
+                w.join()
+            reader.join()
+            self.progress.close()
+        if self.failures:
+            failure = self.failures[0]
+            if isinstance(failure, Diverged):
+                raise UserError(f"training diverged at pass {failure.pass_number + 1}: the "
+                                "loss is no longer a finite number; lower --alpha (it was "
+                                f"{self.config.starting_alpha:g})") from None
+            raise failure
+        return watch.elapsed()
+
+    def _halt(self):
+        """Stop at once (no checkpoint): workers skip what is queued."""
+        self.stop.set()
+        with self.lock:
+            self.pause_wanted = False
+            self.lock.notify_all()
+        try:
+            while True:
+                self.batches.get_nowait()
+                with self.lock:
+                    self.in_flight -= 1
+        except queue.Empty:
+            pass
+        for _ in range(self.config.threads):
+            try:
+                self.batches.put_nowait(None)
+            except queue.Full:
+                break
+
+    def _pause(self):
+        """Wait until the reader is between chunks and every batch read was trained."""
+        with self.lock:
+            self.pause_wanted = True
+            self.lock.notify_all()
+            while not ((self.reader_waiting or self.reader_done) and self.in_flight == 0):
+                if self.failures:
+                    raise self.failures[0]
+                self.lock.wait(0.05)
+
+    def _unpause(self):
+        with self.lock:
+            self.pause_wanted = False
+            self.lock.notify_all()
+
+    def _save_checkpoint(self, watch):
+        self._pause()
+        try:
+            self._report(watch.elapsed())  # summaries of the passes finished so far
+            pass_number, position, pending = self.resume_point
+            current = self.passes.get(pass_number, PassStats())
+            snapshot = RunState(
+                pass_number=pass_number, position=position, pending=pending,
+                words_done=self.shared.words_done,
+                current=PassStats(words_read=current.words_trained,
+                                  words_trained=current.words_trained, loss=current.loss,
+                                  examples=current.examples),
+                pass_words=self.pass_words,
+                thread_states=[s.get_state() for s in self.thread_states],
+                seconds=self.state.seconds + watch.elapsed())
+            return self.checkpoint(snapshot)
+        finally:
+            self._unpause()
+
+    # ----------------------------------------------------------------------- reader
+
+    def _gate(self):
+        """Where the reader waits while a checkpoint is taken."""
+        with self.lock:
+            while self.pause_wanted and not self.stop.is_set():
+                self.reader_waiting = True
+                self.lock.notify_all()
+                self.lock.wait(0.1)
+            self.reader_waiting = False
+
+    def _read(self):
+        try:
+            first_pass, start, pending = self.resume_point
+            for number in range(first_pass, self.config.iter):
+                if number == first_pass and start is not None:
+                    stats = self.state.current
+                else:
+                    stats, start, pending = PassStats(), None, (b"", False)
+                with self.lock:
+                    self.passes[number] = stats
+                self.corpus.check_unchanged()
+                encoder = self.vocab.encoder()  # fresh tokeniser state for every pass
+                encoder.set_pending(*pending)
+                for chunk in self.corpus.chunks(BATCH_BYTES, start=start):
+                    self._gate()
+                    if self.stop.is_set():
+                        return
+                    ids = encoder.encode(chunk.data, chunk.end_of_file)
+                    with self.lock:
+                        stats.words_read += len(ids)
+                        if len(ids):
+                            self.in_flight += 1
+                    if len(ids):
+                        self._put(Batch(number, ids))
+                    with self.lock:
+                        self.resume_point = (number, chunk.position, encoder.pending())
+                self._check_pass_words(number, stats)
+                with self.lock:
+                    stats.reading_done = True
+                    self.resume_point = (number + 1, None, (b"", False))
+                self._gate()
+            with self.lock:
+                self.reader_done = True
+                self.lock.notify_all()
+        except BaseException as exc:
+            self.failures.append(exc)
+            self.stop.set()
+        finally:
+            for _ in range(self.config.threads):
+                self._put(None)
+
+    def _check_pass_words(self, number, stats):
+        """Every pass must read the same words: a difference means the corpus changed."""
+        if self.pass_words is None:
+            self.pass_words = stats.words_read
+        elif stats.words_read != self.pass_words:
+            self.corpus.check_unchanged()  # names the file, when its size or time changed
+            raise UserError(f"corpus {self.corpus} changed during training: pass "
+                            f"{number + 1} read {stats.words_read} words, expected "
+                            f"{self.pass_words}")
+
+    def _put(self, item):
+        # Blocks while the workers are busy (bounded memory), but gives up once stopped
+        # (an end marker only once no worker is left to take it).
+        while True:
+            try:
+                self.batches.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if not self.stop.is_set():
+                    continue
+                if item is not None:
+                    with self.lock:
+                        self.in_flight -= 1
+                    return
+                if not any(w.is_alive() for w in self.workers):
+                    return
+
+    # ---------------------------------------------------------------------- workers
+
+    def _work(self, thread_index):
+        state = self.thread_states[thread_index]
+        try:
+            while True:
+                item = self.batches.get()
+                if item is None:
+                    state.flush()
+                    return
+                if not self.stop.is_set():
+                    state.train(item.ids)
+                    loss, examples = state.take_loss()
+                    if not math.isfinite(loss):
+                        raise Diverged(item.pass_number)
+                    with self.lock:
+                        stats = self.passes[item.pass_number]
+                        stats.words_trained += len(item.ids)
+                        stats.loss += loss
+                        stats.examples += examples
+                        self.words_trained += len(item.ids)
+                with self.lock:
+                    self.in_flight -= 1
+                    self.lock.notify_all()
+        except BaseException as exc:
+            self.failures.append(exc)
+            self.stop.set()
+            with self.lock:
+                self.lock.notify_all()
+
+    # -------------------------------------------------------------------- reporting
+
+    def _report(self, elapsed):
+        config = self.config
+        total = config.iter * self.schedule_words
+        done = self.shared.words_done
+        with self.lock:
+            finished = sorted((n, p) for n, p in self.passes.items()
+                              if p.finished and not p.reported)
+            for number, p in finished:
+                p.reported = True
+                del self.passes[number]
+                if p.examples:
+                    self.last_loss = p.average_loss
+                if self.first_pass is None:
+                    self.first_pass = p
+                self.last_pass = p
+            running = [p for n, p in sorted(self.passes.items()) if p.examples]
+            loss = running[0].average_loss if running else self.last_loss
+        if config.debug >= 1:
+            for number, p in finished:
+                self.progress.info(f"Pass {number + 1}/{config.iter}: avg.loss "
+                                   f"{p.average_loss:.6f} over {p.examples} predictions, "
+                                   f"{p.words_read} words")
+        if config.debug >= 2 and elapsed > 0:
+            done_here = max(done - self.state.words_done, 0)
+            self.progress.update(done / total if total else 1.0,
+                                 done_here / elapsed / config.threads, self.shared.alpha,
+                                 loss, elapsed)

@@ -1,0 +1,69 @@
+"""Signals that end a job, turned into an exception so that the job stops cleanly.
+
+A job under cron, nohup, a batch system or an ssh session can be told to stop by many
+signals: SIGTERM (kill, timeout, a scheduler's time limit), SIGINT (Ctrl-C), SIGHUP (the
+terminal or ssh session closed), SIGQUIT, SIGUSR1/2, SIGALRM, SIGXCPU (a CPU-time limit)
+and others whose default action is to end the process on the spot, skipping every
+cleanup. Each of them here raises `Stopped` in the main thread instead: the workers stop,
+temporary files are removed (a checkpoint is saved if asked for) and the exit status is
+128 + the signal's number, as a shell reports a process killed by it.
+
+A signal that was ignored when w2v started stays ignored: `nohup w2v train ...` must
+survive its terminal closing. SIGKILL cannot be caught; see w2v.outputs for what
+happens to the temporary files of a killed run.
+"""
+import contextlib
+import signal
+import threading
+
+from .errors import Stopped
+
+_NAMES = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM",
+          "SIGVTALRM", "SIGPROF", "SIGXCPU", "SIGPWR", "SIGIO", "SIGSTKFLT")
+
+
+def terminating_signals():
+    """The catchable signals whose default action ends the process."""
+    found = [getattr(signal, name) for name in _NAMES if hasattr(signal, name)]
+    if hasattr(signal, "SIGRTMIN"):
+        found += range(signal.SIGRTMIN, signal.SIGRTMAX + 1)
+    return sorted(set(int(s) for s in found))
+
+
+def describe(signum):
+    if signum == signal.SIGINT:
+        return "interrupted (Ctrl-C)"
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    return f"stopped by {name}"
+
+
+def _raise_stopped(signum, frame):
+    raise Stopped(signum, describe(signum))
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Within the block, every terminating signal not ignored at start raises Stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (main() called from a thread)
+        return
+    previous = {}
+    for signum in terminating_signals():
+        try:
+            current = signal.getsignal(signum)
+        except (OSError, ValueError):
+            continue
+        if current not in (signal.SIG_DFL, signal.default_int_handler):
+            continue  # ignored (nohup, a background job) or handled by our host program
+        try:
+            previous[signum] = signal.signal(signum, _raise_stopped)
+        except (OSError, ValueError, RuntimeError):
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
