@@ -138,7 +138,8 @@ def check_outputs(outputs, inputs=(), same_file_allowed=()):
                 raise UsageError(f"the {target.what} {target.path} is the same file as the "
                                  f"{what} {os.fspath(path)}: writing it would destroy the "
                                  f"{what}")
-    _planned.extend(t.path for t in targets if t.path not in _planned)
+    # (a checkpoint is announced on its own when it is saved)
+    _planned.extend(t.path for t in targets if t.path not in _planned and t.what != "checkpoint")
     return targets
 
 
@@ -184,7 +185,8 @@ def atomic_outputs(paths, mode="wb", what="output"):
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
         _replace_together(targets, temps)
-    _written.extend(t.path for t in targets)
+    if what != "checkpoint":
+        _written.extend(t.path for t in targets)
 
 
 def _open_in_place(target):
