@@ -327,8 +327,9 @@ int wt_huffman(const int64_t *counts, int64_t V, int max_length, uint8_t *codes,
     /* Nodes 0..V-1 are the words, V..2V-2 the inner nodes in the order they are made.
      * Words are taken from the rare end of the count order and inner nodes are made in
      * non-decreasing weight, so the two lightest nodes are always at one of two fronts.
-     * As in word2vec.c: on equal weights the inner node is taken, not-yet-made nodes
-     * weigh 1e15, and the second node of each pair gets bit 1. */
+     * As in word2vec.c: on equal weights the inner node is taken, and the second node
+     * of each pair gets bit 1. word2vec.c lets not-yet-made nodes weigh 1e15, which picks
+     * one of them (garbage) when a count exceeds that; here they are never taken. */
     int64_t *weight = (int64_t *)malloc(2 * V * sizeof(int64_t));
     int64_t *parent = (int64_t *)malloc(2 * V * sizeof(int64_t));
     uint8_t *bit = (uint8_t *)calloc(2 * V, 1);
@@ -338,13 +339,15 @@ int wt_huffman(const int64_t *counts, int64_t V, int max_length, uint8_t *codes,
         goto done;
     }
     memcpy(weight, counts, V * sizeof(int64_t));
-    for (int64_t node = V; node < 2 * V; node++) weight[node] = (int64_t)1e15;
     int64_t next_word = V - 1, next_inner = V;
     for (int64_t made = V; made < 2 * V - 1; made++) {
         int64_t pair[2];
         for (int k = 0; k < 2; k++) {
-            if (next_word >= 0 && weight[next_word] < weight[next_inner]) pair[k] = next_word--;
-            else pair[k] = next_inner++;
+            int inner_ready = next_inner < made;
+            if (next_word >= 0 && (!inner_ready || weight[next_word] < weight[next_inner]))
+                pair[k] = next_word--;
+            else
+                pair[k] = next_inner++;
         }
         weight[made] = weight[pair[0]] + weight[pair[1]];
         parent[pair[0]] = parent[pair[1]] = made;

@@ -11,7 +11,7 @@ import pytest
 import w2v
 from w2v.cli import main
 from w2v.config import TrainConfig
-from w2v.train import train
+from w2v.trainer import train
 
 SMALL = dict(size=20, window=3, sample=0, min_count=1, iter=8, threads=2, debug=0, seed=3)
 

@@ -33,7 +33,7 @@ def train(corpus, output=None, **options):
     Progress is silent unless debug=1 or 2 is given. Returns a `Vectors` object.
     """
     from .config import available_cores
-    from .train import make_config, train as run_training
+    from .trainer import make_config, train as run_training
 
     paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
     options.setdefault("threads", available_cores())
@@ -45,7 +45,7 @@ def train(corpus, output=None, **options):
 
 def resume(checkpoint, threads=None, debug=0):
     """Continue the run a checkpoint was saved from; returns its `Vectors`."""
-    from .train import resume as resume_training
+    from .trainer import resume as resume_training
 
     result = resume_training(checkpoint, threads=threads, debug=debug)
     return Vectors(result.vocab.words, result.vectors_to_write(result.model.options.get(

@@ -92,7 +92,7 @@ D = DEFAULTS
 @click.pass_context
 def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
     """Train word vectors on CORPUS (plain, .gz, .bz2, .xz or .zip files, one or more)."""
-    from .train import make_config, resume as resume_training, train as run_training
+    from .trainer import make_config, resume as resume_training, train as run_training
 
     def given(name):
         return ctx.get_parameter_source(name).name != "DEFAULT"
@@ -131,7 +131,7 @@ def _register_companion_commands():
 
 
 def run_word2vec_c_form(argv):
-    from .train import prepare_vocabulary, train as run_training
+    from .trainer import prepare_vocabulary, train as run_training
 
     config = parse_word2vec_c_flags(argv)
     if config.output is None:
@@ -144,6 +144,7 @@ def main(argv=None):
     """Entry point of the `w2v` console script; returns the exit status (see w2v.errors)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     console.repair_standard_streams()
+    outputs.forget_outputs()
     with stop_on_signals():
         try:
             status = _run(argv)

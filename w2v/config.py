@@ -21,7 +21,7 @@ LIMITS = {
     "window": (1, 1_000_000),
     "negative": (0, 1000),
     "threads": (1, 1024),
-    "iter": (1, 1_000_000),
+    "iter": (1, 1_000_000_000),
     "min_count": (0, 2 ** 62),
     "classes": (0, MAX_INT32),
     "debug": (0, 1000),

@@ -57,6 +57,17 @@ def say(text):
         _stderr_broke()
 
 
+def say_partial(text):
+    """Text on stderr without a newline (a prompt), or nothing if stderr is unusable."""
+    if _broken["stderr"]:
+        return
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        _stderr_broke()
+
+
 def _stderr_broke():
     _broken["stderr"] = True
     try:

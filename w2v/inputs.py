@@ -215,7 +215,7 @@ def spooled(path, beside, what="corpus", progress=None):
     with temporary_file(beside, "spool") as (fd, temp):
         shown = "standard input" if is_stdin(path) else path
         if progress:
-            progress(f"Reading {shown} into a temporary file ({temp}): a {what} is read "
+            progress(f"Reading {shown} into a temporary file ({temp}): the {what} is read "
                      "more than once")
         with read_errors(path, what):
             source = sys.stdin.buffer if is_stdin(path) else open(path, "rb")

@@ -27,6 +27,7 @@ the temporary files of that output that no live process holds.
 """
 import contextlib
 import fcntl
+import io
 import os
 import secrets
 import stat
@@ -41,6 +42,12 @@ STALE_AFTER_SECONDS = 60  # a temporary file younger than this may be being crea
 # interruption ("not written: vectors.bin; written before the stop: vocab.txt").
 _planned = []
 _written = []
+
+
+def forget_outputs():
+    """Start the records afresh (one command in a process that runs several)."""
+    _planned.clear()
+    _written.clear()
 
 
 def planned_outputs():
@@ -66,6 +73,15 @@ class Target:
             self.status = os.stat(self.real)
         except FileNotFoundError:
             self.status = None
+            # /dev/stdout (/dev/fd/N) on a pipe resolves to "pipe:[N]", no file; the
+            # kernel's own link still leads to the pipe, written in place like a FIFO.
+            try:
+                status = os.stat(self.path)
+            except OSError:
+                status = None
+            if status is not None and (stat.S_ISFIFO(status.st_mode)
+                                       or stat.S_ISCHR(status.st_mode)):
+                self.real, self.status = self.path, status
         except OSError as exc:
             raise UserError(f"cannot write {what} {self.path}: {exc.strerror}") from None
 
@@ -191,14 +207,53 @@ def atomic_outputs(paths, mode="wb", what="output"):
 
 def _open_in_place(target):
     try:
-        return open(target.real, "wb")
+        return _StreamWriter(open(target.real, "wb"))
     except OSError as exc:
         raise UserError(f"cannot write {target.what} {target.path}: {exc.strerror}") from None
 
 
+class _StreamWriter:
+    """A device or FIFO opened for writing, shown to writers as what it is: a stream that
+    cannot seek (/dev/null pretends it can, and always tells 0: a zip writer would then
+    write nonsense offsets)."""
+
+    def __init__(self, raw):
+        self._raw = raw
+        self._written = 0
+
+    def write(self, data):
+        count = self._raw.write(data)
+        self._written += count
+        return count
+
+    def tell(self):
+        return self._written
+
+    def seekable(self):
+        return False
+
+    def seek(self, *args):
+        raise io.UnsupportedOperation("seek")
+
+    def flush(self):
+        self._raw.flush()
+
+    def fileno(self):
+        return self._raw.fileno()
+
+    def close(self):
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+
 def _replace_together(targets, temps):
     """Rename each temporary file over its target; undo the earlier ones on a failure."""
-    backups = []  # (target, hard link to the previous file or None)
+    replaced, backups = [], []  # targets replaced so far; hard links to previous files
     try:
         for target, temp in zip(targets, temps):
             if temp is None:
@@ -208,22 +263,22 @@ def _replace_together(targets, temps):
                 backup = _free_name(target.real, "old")
                 try:
                     os.link(target.real, backup)
+                    backups.append(backup)
                 except OSError:
                     backup = None
             _give_usual_mode(temp)
             os.replace(temp, target.real)
-            backups.append((target, backup))
+            replaced.append((target, backup))
     except OSError as exc:
-        for done, backup in backups:
+        for done, backup in replaced:
             if backup is not None:
                 os.replace(backup, done.real)
             else:
                 _remove_quietly(done.real)
         raise UserError(f"cannot write {target.path}: {exc.strerror or exc}") from None
     finally:
-        for _, backup in backups:
-            if backup is not None:
-                _remove_quietly(backup)
+        for backup in backups:
+            _remove_quietly(backup)
 
 
 def _give_usual_mode(path):

@@ -130,6 +130,7 @@ class TrainingRun:
         self.resume_point = (state.pass_number, state.position, state.pending)
         self.thread_states = []
         self.workers = []
+        self.reader = None
         self.words_trained = 0
         self.first_pass = self.last_pass = None  # summaries kept: O(1), whatever --iter
 
@@ -149,12 +150,13 @@ class TrainingRun:
         workers = self.workers = [
             threading.Thread(target=self._work, args=(t,), name=f"w2v-train-{t}", daemon=True)
             for t in range(self.config.threads)]
-        reader.start()
-        for w in workers:
-            w.start()
+        self.reader = reader
         last_checkpoint = 0.0
         every = self.config.checkpoint_every
         try:
+            reader.start()
+            for w in workers:
+                w.start()
             while any(w.is_alive() for w in workers):
                 time.sleep(REPORT_INTERVAL)
                 self._report(watch.elapsed())
@@ -180,9 +182,9 @@ class TrainingRun:
             with self.lock:
                 self.pause_wanted = False
                 self.lock.notify_all()
-            for w in workers:
-                w.join()
-            reader.join()
+            for thread in workers + [reader]:
+                if thread.ident is not None:  # a signal may come before all are started
+                    thread.join()
             self.progress.close()
         if self.failures:
             failure = self.failures[0]
@@ -217,7 +219,8 @@ class TrainingRun:
         with self.lock:
             self.pause_wanted = True
             self.lock.notify_all()
-            while not ((self.reader_waiting or self.reader_done) and self.in_flight == 0):
+            while not ((self.reader_waiting or self.reader_done or not self.reader.is_alive())
+                       and self.in_flight == 0):
                 if self.failures:
                     raise self.failures[0]
                 self.lock.wait(0.05)
@@ -259,6 +262,7 @@ class TrainingRun:
 
     def _read(self):
         try:
+            self._gate()  # a checkpoint asked for before anything was read
             first_pass, start, pending = self.resume_point
             for number in range(first_pass, self.config.iter):
                 if number == first_pass and start is not None:

@@ -9,7 +9,9 @@ import sys
 
 import click
 
-from .errors import UserError
+from . import console
+from .errors import BelowThreshold, UsageError, UserError
+from .outputs import check_outputs
 from .vectors import WordNotFound, encode_word, load
 
 SETTINGS = {"show_default": True}
@@ -39,10 +41,9 @@ def _echo_neighbours(results):
 
 
 def _write(data):
-    # Words are bytes (any encoding): write them as they are, after any text already echoed.
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+    # Words are bytes (any encoding): write them as they are. A full disk or a closed
+    # stdout is one error line; a reader that left (`| head`) ends the command quietly.
+    console.write_stdout(data)
 
 
 def _queries(prompt, arguments):
@@ -54,7 +55,7 @@ def _queries(prompt, arguments):
     interactive = sys.stdin.isatty() if hasattr(sys.stdin, "isatty") else False
     while True:
         if interactive:
-            click.echo(prompt, nl=False, err=True)
+            console.say_partial(prompt)
         line = stdin.readline()
         if not line:
             break
@@ -74,11 +75,11 @@ def _answer_queries(prompt, arguments, answer):
         except WordNotFound as exc:
             if not from_stdin:
                 raise UserError(str(exc)) from None
-            click.echo(f"w2v: {exc}", err=True)
+            console.say(f"w2v: {exc}")
         except UserError as exc:
             if not from_stdin:
                 raise
-            click.echo(f"w2v: {exc}", err=True)
+            console.say(f"w2v: {exc}")
         if from_stdin:
             _write(b"\n")  # one block per query line, so a script can pair them up
 
@@ -138,11 +139,15 @@ def eval_group():
 @_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
 @click.option("--format", "output_format", type=click.Choice(["table", "word2vec", "json"]),
               default="table", help="word2vec: compute-accuracy's own output, byte for byte.")
-def eval_analogies(vectors, questions, limit, output_format):
+@click.option("--fail-under", type=click.FloatRange(0, 1), metavar="FRACTION",
+              help="Quality gate: exit with status 3 when the total accuracy (a fraction, "
+                   "e.g. 0.30) is below this.")
+def eval_analogies(vectors, questions, limit, output_format, fail_under):
     """Analogy accuracy by word2vec.c's compute-accuracy rules.
 
     QUESTIONS defaults to the questions-words.txt shipped with w2v (Mikolov et al. 2013).
-    Questions with a word outside the first --limit words are skipped, and counted.
+    Questions with a word outside the first --limit words are skipped, and counted; when
+    none is left the command fails (status 1).
     """
     from .evaluate import evaluate_analogies
     model = _load(vectors, limit)
@@ -150,7 +155,17 @@ def eval_analogies(vectors, questions, limit, output_format):
                                 questions, restrict=limit)
     text = {"table": result.format_table, "word2vec": result.format_word2vec,
             "json": result.format_json}[output_format]()
-    click.echo(text, nl=False)
+    _write(text)
+    if result.accuracy is None:
+        raise UserError(f"no analogy question could be scored: none has its four words "
+                        f"among the first {limit or len(model)} words of {vectors}")
+    _gate("analogy accuracy", result.accuracy, fail_under)
+
+
+def _gate(what, score, threshold):
+    """The quality gate of `eval ... --fail-under`: status 3 below the threshold."""
+    if threshold is not None and score < threshold:
+        raise BelowThreshold(f"{what} {score:.4f} is below --fail-under {threshold:g}")
 
 
 @eval_group.command("similarity", context_settings=SETTINGS)
@@ -162,11 +177,14 @@ def eval_analogies(vectors, questions, limit, output_format):
               help="Field holding the human score (counted from 1)  [default: 3]")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table")
-def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format):
+@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO",
+              help="Quality gate: exit with status 3 when Spearman's rho is below this.")
+def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format, fail_under):
     """Spearman and Pearson correlation of cosine similarity with human scores.
 
     PAIRS holds "word1 word2 score" lines (tab-, comma- or space-separated; lines
     starting with # and a header line are skipped): WordSim-353, SimLex-999, MEN...
+    Fewer than two pairs with both words known is a failure (status 1).
     """
     import json
 
@@ -175,65 +193,81 @@ def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format
     result = evaluate_similarity(model, pairs, restrict=limit,
                                  case_insensitive=not case_sensitive, column=column)
     if output_format == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        _write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
-        click.echo(result.format_table(), nl=False)
+        _write(result.format_table())
+    if result.spearman is None:
+        raise UserError(f"no correlation: {result.used} of the {result.pairs} pairs of "
+                        f"{pairs} have both words in {vectors} (at least 2 are needed)")
+    _gate("Spearman rho", result.spearman, fail_under)
 
 
 @click.command(context_settings=SETTINGS)
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
-@click.option("--min-count", default=5, help="Words and pairs seen fewer times are ignored.")
+@click.option("--min-count", default=5, type=int,
+              help="Words and pairs seen fewer times are ignored (0 or more).")
 @click.option("--threshold", type=float, multiple=True, default=[100.0],
-              help="Join a pair when its score is above this; give it once per pass "
-                   "(e.g. --threshold 200 --threshold 100).")
-@click.option("--passes", default=1, type=click.IntRange(min=1),
-              help="Passes (each joins pairs of the previous one's output: longer phrases).")
+              help="Join a pair when its score is above this finite number; give it once per "
+                   "pass (e.g. --threshold 200 --threshold 100).")
+@click.option("--passes", default=1, type=int,
+              help="Passes, at most 100 (each joins pairs of the previous one's output: "
+                   "longer phrases).")
 @click.option("--max-entries", type=click.IntRange(min=1000), default=None,
               help="Bound memory: prune rare words and pairs beyond this many  "
                    "[default: word2phrase's 350M]")
 @click.option("--quiet", is_flag=True, help="No summary on stderr.")
 def phrases(input_path, output_path, min_count, threshold, passes, max_entries, quiet):
     """Join frequent pairs of words into phrases (word2vec.c's word2phrase), e.g.
-    "new york" -> "new_york". The output is word2phrase's, byte for byte."""
+    "new york" -> "new_york". The output is word2phrase's, byte for byte.
+
+    IN is plain text, .gz, .bz2, .xz or .zip (its members one after the other). Each
+    pass reads its input twice, so a pipe, a FIFO or - (standard input) is first copied
+    to a temporary file beside OUT (in the temporary directory if OUT is a device or a
+    FIFO): that needs as much free space as IN takes. OUT is replaced only when complete,
+    and cannot be IN. Temporary files (that copy, the output of each pass but the last)
+    are removed on an error or a signal, or by the next run if this one was killed.
+    """
+    from . import console
     from . import phrases as word2phrase_module
 
     bar = _ByteProgress(enabled=not quiet and sys.stderr.isatty())
 
-    def report(stats):
+    def say(message):
         bar.close()
         if not quiet:
-            click.echo(f"pass {len(done) + 1}: {stats.words} words, {stats.entries} words and "
-                       f"pairs seen at least {min_count} times, {stats.phrases} pairs joined "
-                       f"(threshold {stats.threshold:g})", err=True)
+            console.say(message)
+
+    def report(stats):
+        say(f"pass {len(done) + 1}: {stats.words} words, {stats.entries} words and pairs "
+            f"seen at least {min_count} times, {stats.phrases} pairs joined "
+            f"(threshold {stats.threshold:g})")
         done.append(stats)
     done = []
     try:
         word2phrase_module.word2phrase(
             input_path, output_path, min_count=min_count, threshold=list(threshold),
             passes=passes, max_entries=max_entries or word2phrase_module.MAX_ENTRIES,
-            report=report, progress=bar.update)
+            report=report, progress=bar.update, info=say)
     finally:
         bar.close()
 
 
 class _ByteProgress:
-    """A tqdm bar per stage of word2phrase (counting, writing), in bytes of input."""
+    """A tqdm bar per stage of word2phrase (counting, writing) of each pass, in bytes."""
 
     def __init__(self, enabled):
         self.enabled = enabled
         self._bar = self._stage = None
 
-    def update(self, stage, path, nbytes):
+    def update(self, stage, name, nbytes, total):
         if not self.enabled:
             return
-        if stage != self._stage:
+        if (stage, name) != self._stage:
             from tqdm import tqdm
             self.close()
-            compressed = os.path.splitext(path)[1] in (".gz", ".bz2", ".xz")
-            self._bar = tqdm(total=None if compressed else os.path.getsize(path),
-                             desc=stage, unit="B", unit_scale=True, leave=False)
-            self._stage = stage
+            self._bar = tqdm(total=total, desc=stage, unit="B", unit_scale=True, leave=False)
+            self._stage = (stage, name)
         self._bar.update(nbytes)
 
     def close(self):
@@ -258,7 +292,10 @@ def classes(vectors, k, output, iterations, sort_by_class, limit):
     import numpy as np
 
     from .classes import word_classes, write_classes
+    check_outputs([("classes file", output)], [("vectors file", vectors)])
     model = _load(vectors, limit)
+    if k > len(model):
+        raise UsageError(f"{k} classes is more than the {len(model)} words of {vectors}")
     labels = word_classes(model.vectors, k, iterations)
     order = np.argsort(labels, kind="stable") if sort_by_class else np.arange(len(labels))
     words = [model.words[i] for i in order]
@@ -313,9 +350,10 @@ def plot(vectors, words, output, neighbours, method, limit):
     """Draw WORDS (and their neighbours) on a 2-D map of the vectors (needs matplotlib)."""
     from .plot import _figure_class, plot_words
     _figure_class()  # fail on a missing matplotlib before loading a large file
+    check_outputs([("picture", output)], [("vectors file", vectors)])
     model = _load(vectors, limit)
     try:
         chosen = plot_words(model, words, output, neighbours=neighbours, method=method)
     except WordNotFound as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"wrote {output} ({len(chosen)} words, {method.upper()})", err=True)
+    console.say(f"wrote {output} ({len(chosen)} words, {method.upper()})")

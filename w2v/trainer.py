@@ -141,7 +141,7 @@ class _Job:
                     self.make_matrices()
             result = TrainResult(vocab=self.vocab)
             if self.stage == "training":
-                with self.checkpoint_on_stop(during_run=True):
+                with self.checkpoint_on_stop():
                     self.train_passes(result)
             self.stage = "trained"
             self.check_finite()
@@ -342,13 +342,13 @@ class _Job:
                      if self.corpus else [])
 
     @contextlib.contextmanager
-    def checkpoint_on_stop(self, during_run=False):
-        """Save a checkpoint if a signal stops the job in this block (a run in progress
-        saves its own, at a batch boundary: see w2v.run)."""
+    def checkpoint_on_stop(self):
+        """Save a checkpoint if a signal stops the job in this block, unless a run in
+        progress saved its own (at a batch boundary: see w2v.run) and noted it."""
         try:
             yield
         except Stopped as stopped:
-            if self.config.checkpoint and not during_run:
+            if self.config.checkpoint and not hasattr(stopped, "notes"):
                 try:
                     stopped.notes = [self.save_checkpoint(self.run_state)]
                 except (UserError, Stopped) as exc:

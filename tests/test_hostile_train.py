@@ -1,0 +1,523 @@
+"""What a hostile user tries against `w2v train` (and the commands that write files):
+outputs naming inputs, odd targets, a corpus changing under training, signals and
+leftovers, divergence, absurd numbers, pipes, and broken standard streams."""
+import os
+import resource
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v import _train, corpus as corpus_module, outputs
+from w2v.cli import main
+
+from conftest import planted_corpus
+
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(w2v.__file__))
+SAMPLE = os.path.join(os.path.dirname(w2v.__file__), "data", "sample-enwiki.txt.gz")
+FAST = ["--size", "10", "--window", "2", "--min-count", "1", "--iter", "2", "--threads", "1",
+        "--quiet"]
+
+
+def w2v_process(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "w2v", *map(str, args)],
+                            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), **kwargs)
+
+
+def one_error_line(capsys, code, expected_code=None):
+    err = capsys.readouterr().err
+    assert code != 0, err
+    if expected_code is not None:
+        assert code == expected_code, err
+    assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    planted_corpus(path, lines=400)
+    return path
+
+
+def snapshot(directory):
+    def state(p):
+        if p.is_symlink():
+            return os.readlink(p)
+        return p.read_bytes() if p.is_file() else "dir"
+    return {p.name: state(p) for p in sorted(directory.iterdir())}
+
+
+# ------------------------------------------------------------ outputs that name inputs
+
+COLLISIONS = [
+    ("-o corpus", lambda c, d: ["train", c, "-o", c]),
+    ("--save-vocab corpus", lambda c, d: ["train", c, "-o", d / "v.txt", "--save-vocab", c]),
+    ("vocab and vectors", lambda c, d: ["train", c, "-o", d / "x", "--save-vocab", d / "x"]),
+    ("spelt differently", lambda c, d: ["train", c, "-o", d / "x", "--save-vocab",
+                                        str(d / "sub" / ".." / "x")]),
+    ("symlink to corpus", lambda c, d: ["train", c, "-o", d / "link.txt"]),
+    ("hard link to corpus", lambda c, d: ["train", c, "-o", d / "hard.txt"]),
+    ("through a linked dir", lambda c, d: ["train", c, "-o", d / "linkdir" / "corpus.txt"]),
+    ("second corpus", lambda c, d: ["train", c, d / "other.txt", "-o", d / "other.txt"]),
+    ("read-vocab", lambda c, d: ["train", c, "--read-vocab", d / "vocab.txt", "-o",
+                                 d / "vocab.txt"]),
+    ("model over corpus", lambda c, d: ["train", c, "-o", d / "v.txt", "--save-model", c]),
+    ("checkpoint over vectors", lambda c, d: ["train", c, "-o", d / "v.txt", "--checkpoint",
+                                              d / "v.txt"]),
+    ("word2vec.c form", lambda c, d: ["-train", c, "-output", d / "v.txt", "-save-vocab",
+                                      d / "v.txt"]),
+    ("word2vec.c -output corpus", lambda c, d: ["-train", c, "-output", d / "link.txt"]),
+    ("classes over vectors", lambda c, d: ["classes", d / "vectors.txt", "2", "-o",
+                                           d / "vectors.txt"]),
+    ("plot over vectors", lambda c, d: ["plot", d / "vectors.txt", "g0w0", "-o",
+                                        d / "vectors.txt"]),
+]
+
+
+@pytest.mark.parametrize("name, make_args", COLLISIONS, ids=[c[0] for c in COLLISIONS])
+def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path, corpus, capsys,
+                                                               name, make_args):
+    if name == "plot over vectors":
+        pytest.importorskip("matplotlib")
+    (tmp_path / "other.txt").write_text("other text\n")
+    (tmp_path / "vocab.txt").write_text("</s> 0\ng0w0 10\ng0w1 10\n")
+    (tmp_path / "vectors.txt").write_text("2 2\ng0w0 1 0\ng0w1 0 1\n")
+    (tmp_path / "sub").mkdir()
+    os.symlink(corpus, tmp_path / "link.txt")
+    os.link(corpus, tmp_path / "hard.txt")
+    os.symlink(tmp_path, tmp_path / "linkdir")
+    before = snapshot(tmp_path)
+    code = main([str(a) for a in make_args(str(corpus), tmp_path)])
+    err = one_error_line(capsys, code, 2)
+    assert "same file" in err
+    assert snapshot(tmp_path) == before  # nothing written, nothing left behind
+
+
+def test_two_outputs_may_share_dev_null(corpus, capsys):
+    if not os.access("/dev/null", os.W_OK):
+        pytest.skip("no writable /dev/null")
+    assert main(["train", str(corpus), "-o", "/dev/null", "--save-vocab", "/dev/null",
+                 *FAST]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+# ------------------------------------------------------------------ non-regular targets
+
+def test_character_devices_and_links_to_them_are_written_in_place(tmp_path, corpus):
+    if not os.access("/dev/null", os.W_OK):
+        pytest.skip("no writable /dev/null")
+    os.symlink("/dev/null", tmp_path / "null-link")
+    for target in ("/dev/null", str(tmp_path / "null-link")):
+        assert main(["train", str(corpus), "-o", target, "--save-model", target, *FAST]) in (0, 2)
+        assert main(["train", str(corpus), "-o", target, *FAST]) == 0
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    assert os.path.islink(tmp_path / "null-link")
+
+
+def test_a_fifo_receives_the_vectors(tmp_path, corpus):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    assert main(["train", str(corpus), "-o", str(fifo), *FAST]) == 0
+    reader.join(timeout=30)
+    assert received and received[0].startswith(b"31 10\n")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_a_symlink_to_a_file_keeps_the_link(tmp_path, corpus):
+    (tmp_path / "real.txt").write_text("old")
+    os.symlink("real.txt", tmp_path / "link.txt")
+    assert main(["train", str(corpus), "-o", str(tmp_path / "link.txt"), *FAST]) == 0
+    assert os.path.islink(tmp_path / "link.txt")
+    assert (tmp_path / "real.txt").read_text().startswith("31 10\n")
+
+
+@pytest.mark.parametrize("kind", ["directory", "socket", "empty", "missing dir"])
+def test_unusable_targets_are_refused(tmp_path, corpus, capsys, kind):
+    target = tmp_path / "target"
+    if kind == "directory":
+        target.mkdir()
+    elif kind == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(target))
+    elif kind == "empty":
+        target = ""
+    else:
+        target = tmp_path / "nowhere" / "v.txt"
+    one_error_line(capsys, main(["train", str(corpus), "-o", str(target), *FAST]))
+
+
+def test_a_long_name_fails_before_training_or_works(tmp_path, corpus, capsys):
+    name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
+    fits = tmp_path / ("v" * (name_max - 1))
+    assert main(["train", str(corpus), "-o", str(fits), *FAST]) == 0 and fits.exists()
+    too_long = tmp_path / ("v" * (name_max + 1))
+    err = one_error_line(capsys, main(["train", str(corpus), "-o", str(too_long), *FAST]))
+    assert "name too long" in err.lower()
+
+
+# ---------------------------------------------------------------- paired outputs / model
+
+def test_pair_replacement_restores_the_first_file_when_the_second_fails(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.npy", tmp_path / "a.vocab"
+    first.write_bytes(b"old matrix")
+    second.write_bytes(b"old words")
+    real_replace = os.replace
+
+    def failing_replace(source, destination):
+        if str(destination).endswith("a.vocab"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, destination)
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(w2v.errors.UserError, match="No space left"):
+        with outputs.atomic_outputs([first, second]) as (f1, f2):
+            f1.write(b"new matrix")
+            f2.write(b"new words")
+    monkeypatch.undo()
+    assert first.read_bytes() == b"old matrix" and second.read_bytes() == b"old words"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.vocab"]
+
+
+# --------------------------------------------------------------------- corpus changes
+
+@pytest.mark.parametrize("change", ["truncate", "replace", "rewrite", "append", "remove"])
+def test_a_corpus_changed_during_training_stops_it_or_is_ignored(tmp_path, monkeypatch,
+                                                                 capsys, change):
+    corpus = tmp_path / "corpus.txt"
+    planted_corpus(corpus, lines=2000)
+    original = corpus.read_bytes()
+    calls = {"n": 0}
+    real_chunks = corpus_module.Corpus.chunks
+
+    def chunks(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # after counting and the first pass
+            time.sleep(0.01)  # a distinct modification time
+            if change == "truncate":
+                corpus.write_bytes(original[:len(original) // 2])
+            elif change == "replace":
+                (tmp_path / "new.txt").write_bytes(original)
+                os.replace(tmp_path / "new.txt", corpus)
+            elif change == "rewrite":
+                corpus.write_bytes(original.replace(b"g0w1", b"g0w2"))
+            elif change == "append":
+                with open(corpus, "ab") as f:
+                    f.write(b"g1w1 g1w2 brandnew\n" * 100)
+            else:
+                corpus.unlink()
+        return real_chunks(self, *args, **kwargs)
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+    out = tmp_path / "v.txt"
+    code = main(["train", str(corpus), "-o", str(out), "--size", "10", "--min-count", "1",
+                 "--iter", "3", "--threads", "1", "--debug", "1"])
+    err = capsys.readouterr().err
+    if change == "append":
+        assert code == 0 and "grew since it was counted" in err and out.exists()
+    else:
+        assert code == 1 and not out.exists(), err
+        assert err.strip().splitlines()[-1].startswith("w2v: error: ")
+        assert "corpus" in err.strip().splitlines()[-1]
+
+
+def test_pass_word_counts_must_agree(tmp_path, monkeypatch, capsys):
+    """Same size and time, other words (a file rewritten in place within the clock's
+    resolution): the words read per pass tell."""
+    corpus = tmp_path / "corpus.txt"
+    planted_corpus(corpus, lines=500)
+    from w2v import corpus as module
+    real_check = module.FileState.change
+    monkeypatch.setattr(module.FileState, "change", lambda self, shown=None: None)
+    calls = {"n": 0}
+    real_chunks = module.Corpus.chunks
+
+    def chunks(self, *args, **kwargs):
+        calls["n"] += 1
+        for chunk in real_chunks(self, *args, **kwargs):
+            if calls["n"] == 3:  # second pass: hide some words
+                chunk = chunk._replace(data=chunk.data.replace(b"g0w1", b"zzzz"))
+            yield chunk
+    monkeypatch.setattr(module.Corpus, "chunks", chunks)
+    code = main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), *FAST[:-1], "--iter",
+                 "3", "--quiet"])
+    assert real_check
+    err = one_error_line(capsys, code, 1)
+    assert "changed during training: pass 2 read" in err
+
+
+# ------------------------------------------------------------- signals and leftovers
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                                    signal.SIGALRM, signal.SIGTERM, signal.SIGINT])
+def test_terminating_signals_leave_nothing_behind(tmp_path, signum):
+    out = tmp_path / "v.bin"
+    out.write_bytes(b"previous")
+    process = w2v_process("train", SAMPLE, "-o", out, "--iter", "50", "--threads", "1",
+                          "--save-vocab", tmp_path / "vocab.txt", "--save-model",
+                          tmp_path / "m.model", stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    process.send_signal(signum)
+    err = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 128 + signum, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("w2v: error: ")
+    assert out.read_bytes() == b"previous"
+    assert all(not p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_ignored_hangup_is_still_ignored(tmp_path, corpus):
+    """nohup: a signal ignored at start stays ignored."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGHUP, "
+         "signal.SIG_IGN); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", SAMPLE, "-o", str(tmp_path / "v.txt"), "--iter", "1", "--size", "10",
+         "--quiet"], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT))
+    time.sleep(1.0)
+    process.send_signal(signal.SIGHUP)
+    assert process.wait(timeout=120) == 0
+    assert (tmp_path / "v.txt").exists()
+
+
+def test_stale_temporary_files_of_killed_runs_are_swept(tmp_path, corpus):
+    out = tmp_path / "v.txt"
+    # what a SIGKILLed run leaves: unlocked temporaries named after the output
+    prefix = outputs._temp_prefix(os.path.realpath(out))
+    stale = [f"{prefix}4242-deadbeef0001.tmp", f"{prefix}spool-4242-deadbeef0002.tmp"]
+    for path in stale:
+        with open(path, "wb") as f:
+            f.write(b"x" * 1000)
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    fresh = f"{prefix}4243-deadbeef0003.tmp"  # may be a run starting right now: kept
+    open(fresh, "wb").close()
+    unrelated = tmp_path / ".other.w2v-1-abc.tmp"
+    unrelated.write_bytes(b"someone else's")
+    os.utime(unrelated, (0, 0))
+    assert main(["train", str(corpus), "-o", str(out), *FAST]) == 0
+    assert not any(os.path.exists(p) for p in stale)
+    assert os.path.exists(fresh) and unrelated.exists()
+
+
+def test_a_temporary_file_held_by_a_live_process_is_not_swept(tmp_path):
+    out = tmp_path / "v.txt"
+    with outputs.temporary_file(out) as (fd, path):
+        os.utime(path, (0, 0))
+        assert outputs.remove_stale_temporaries(os.path.realpath(out)) == []
+        assert os.path.exists(path)
+    assert not os.path.exists(path)
+
+
+# ------------------------------------------------------------------------- divergence
+
+@pytest.mark.parametrize("args", [["--alpha", "2"], ["--alpha", "1", "--skip-gram"],
+                                  ["--alpha", "8", "--hs", "--negative", "0"],
+                                  ["--negative", "300", "--alpha", "5"],
+                                  ["--softmax", "--alpha", "9"]])
+def test_divergence_is_one_line_never_a_crash(tmp_path, capsys, args):
+    corpus = tmp_path / "c.txt"
+    planted_corpus(corpus, lines=800)
+    out = tmp_path / "v.txt"
+    code = main(["train", str(corpus), "-o", str(out), "--size", "30", "--min-count", "1",
+                 "--iter", "3", "--threads", "2", "--quiet", *args])
+    err = capsys.readouterr().err
+    if code:
+        assert code == 1 and "diverged" in err and err.count("\n") == 1, err
+        assert not out.exists()
+    else:  # did not diverge: then every value written is finite
+        assert np.isfinite(w2v.load(str(out)).vectors).all()
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs", "softmax"])
+@pytest.mark.parametrize("cbow", [True, False])
+@pytest.mark.parametrize("poison", [np.nan, np.inf, -np.inf, 1e30])
+def test_kernels_never_index_out_of_bounds_whatever_the_floats(loss, cbow, poison):
+    V, D = 7, 8
+    vectors = np.full((V, D), poison, np.float32)
+    vectors[::2] = 0.1
+    codes = np.zeros((V, _train.MAX_CODE_LENGTH), np.uint8)
+    points = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)
+    lengths = np.full(V, 2, np.int32)
+    codes[:, 1] = 1
+    points[:, 1] = 1
+    shared = _train.SharedModel(
+        input_vectors=vectors, hs_vectors=np.full((V, D), poison, np.float32),
+        ns_vectors=np.full((V, D), poison, np.float32),
+        softmax_vectors=np.full((V, D), poison, np.float32), codes=codes, points=points,
+        code_lengths=lengths, noise_weights=np.ones(V), keep_thresholds=None, window=3,
+        negative=3 if loss == "ns" else 0, hs=loss == "hs", softmax=loss == "softmax",
+        cbow=cbow, cbow_mean=True, alpha=0.025, min_alpha=None, total_words=10 ** 6)
+    state = _train.ThreadState(shared, 1)
+    state.train(np.array([1, 2, 3, 4, 5, 6, 0] * 20, np.int32))  # must simply return
+    loss_value, examples = state.take_loss()
+    assert examples > 0
+
+
+@pytest.mark.parametrize("count", ["99999999999999999999", "4611686018427387905",
+                                   "123456789012345678901234567890"])
+def test_absurd_vocabulary_counts(tmp_path, corpus, capsys, count):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text(f"</s> 0\ng0w0 {count}\ng0w1 5\n")
+    err = one_error_line(capsys, main(["train", str(corpus), "--read-vocab", str(vocab), "-o",
+                                       str(tmp_path / "v.txt"), *FAST]), 1)
+    assert "larger than" in err
+
+
+def test_huge_but_valid_counts_train(tmp_path, corpus):
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("</s> 0\ng0w0 1000000000000000000\ng0w1 3\ng1w0 2\n")
+    code = main(["train", str(corpus), "--read-vocab", str(vocab), "-o",
+                 str(tmp_path / "v.txt"), "--hs", *FAST])
+    assert code in (0, 1)  # finishes (or diverges with a message): no crash, no hang
+
+
+# ----------------------------------------------------------------------- magnitudes
+
+BAD_VALUES = [
+    ["--size", "0"], ["--size", "1000000000"], ["--size", "99999999999999999999999"],
+    ["--window", "2000000000"], ["--window", "-1"], ["--iter", "0"],
+    ["--iter", "10000000000000"], ["--threads", "100000"], ["--threads", "0"],
+    ["--negative", "1000000000"], ["--negative", "-1"], ["--seed", "-1"],
+    ["--seed", str(2 ** 64)], ["--sample", "nan"], ["--sample", "2"], ["--sample", "-inf"],
+    ["--alpha", "inf"], ["--alpha", "1e30"], ["--alpha", "0"], ["--alpha", "nan"],
+    ["--min-alpha", "nan"], ["--min-alpha", "1"], ["--min-count", "-5"],
+    ["--max-vocab", "1"], ["--max-vocab", "0"], ["--ns-exponent", "1e6"],
+    ["--ns-exponent", "nan"], ["--debug", "-1"], ["--classes", "-3"],
+    ["--classes", "1000000000", "--quiet"], ["--checkpoint-every", "0", "--checkpoint", "c"],
+    ["--checkpoint-every", "-5m", "--checkpoint", "c"], ["--checkpoint-every", "1h"],
+]
+
+
+@pytest.mark.parametrize("args", BAD_VALUES, ids=lambda a: " ".join(a))
+def test_absurd_option_values_are_usage_errors(tmp_path, corpus, capsys, args):
+    one_error_line(capsys, main(["train", str(corpus), "-o", str(tmp_path / "v.txt"),
+                                 *args]), 2)
+    assert not (tmp_path / "v.txt").exists()
+
+
+@pytest.mark.parametrize("args", [["-size", "99999999999999999999"], ["-window", "0"],
+                                  ["-iter", "-3"], ["-alpha", "nan"], ["-threads", "5000"],
+                                  ["-classes", "9999999"]])
+def test_absurd_values_in_the_word2vec_c_form(tmp_path, corpus, capsys, args):
+    one_error_line(capsys, main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"),
+                                 "-min-count", "1", "-debug", "0", *args]), 2)
+
+
+def test_many_passes_do_not_grow_memory(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d e f g\n" * 50)
+    process = w2v_process("train", corpus, "-o", tmp_path / "v.txt", "--iter", "100000000",
+                          "--min-count", "1", "--size", "5", "--threads", "1", "--debug", "0")
+    try:
+        samples = []
+        for _ in range(6):
+            time.sleep(0.5)
+            with open(f"/proc/{process.pid}/status") as f:
+                samples.append(next(int(line.split()[1]) for line in f
+                                    if line.startswith("VmRSS")))
+    finally:
+        process.kill()
+        process.wait()
+    assert samples[-1] - samples[1] < 2000, samples  # KB: flat, not growing per pass
+
+
+def test_a_huge_window_costs_no_more_than_the_sentence(tmp_path, corpus):
+    started = time.time()
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--window", "1000000",
+                 *FAST]) == 0
+    assert time.time() - started < 20
+
+
+# ------------------------------------------------------------------ non-seekable input
+
+def test_training_from_a_fifo_or_stdin_equals_training_from_the_file(tmp_path, corpus):
+    reference = tmp_path / "ref.txt"
+    assert main(["train", str(corpus), "-o", str(reference), *FAST]) == 0
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").write(corpus.read_bytes()))
+    writer.start()
+    assert main(["train", str(fifo), "-o", str(tmp_path / "f.txt"), *FAST]) == 0
+    writer.join()
+    assert (tmp_path / "f.txt").read_bytes() == reference.read_bytes()
+    with open(corpus, "rb") as stdin:
+        process = w2v_process("train", "-", "-o", tmp_path / "s.txt", *FAST, stdin=stdin)
+        assert process.wait(timeout=60) == 0
+    assert (tmp_path / "s.txt").read_bytes() == reference.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == \
+        ["corpus.txt", "f.txt", "fifo", "ref.txt", "s.txt"]
+
+
+def test_checkpoints_need_a_corpus_that_can_be_read_again(tmp_path, capsys):
+    err = one_error_line(capsys, main(["train", "-", "-o", str(tmp_path / "v.txt"),
+                                       "--checkpoint", str(tmp_path / "ck")]), 2)
+    assert "read again" in err
+
+
+# --------------------------------------------------------- broken standard streams
+
+def test_training_finishes_with_stderr_closed(tmp_path, corpus):
+    process = w2v_process("train", corpus, "-o", tmp_path / "v.txt", "--size", "10",
+                          "--min-count", "1", preexec_fn=lambda: os.close(2))
+    assert process.wait(timeout=60) == 0
+    assert (tmp_path / "v.txt").read_bytes().startswith(b"31 100\n") or \
+        (tmp_path / "v.txt").exists()
+
+
+def test_training_finishes_when_the_stderr_reader_leaves(tmp_path):
+    process = w2v_process("train", SAMPLE, "-o", tmp_path / "v.txt", "--iter", "2",
+                          "--size", "20", "--threads", "1", stderr=subprocess.PIPE)
+    process.stderr.readline()
+    process.stderr.close()  # like `2>&1 | head -1`
+    assert process.wait(timeout=120) == 0
+    assert w2v.load(str(tmp_path / "v.txt")).dim == 20
+
+
+@pytest.fixture
+def vectors_file(tmp_path, corpus):
+    path = tmp_path / "vectors.txt"
+    assert main(["train", str(corpus), "-o", str(path), *FAST]) == 0
+    return path
+
+
+@pytest.mark.parametrize("command", [["similar", "{v}", "g0w0"], ["classes", "{v}", "3"],
+                                     ["eval", "analogies", "{v}"],
+                                     ["analogy", "{v}", "g0w0", "g0w1", "g1w0"]])
+def test_stdout_on_a_full_disk_is_one_line(vectors_file, command):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        process = w2v_process(*[c.format(v=vectors_file) for c in command], stdout=full,
+                              stderr=subprocess.PIPE)
+        err = process.communicate(timeout=60)[1].decode()
+    if command[0] == "eval":
+        assert process.returncode in (1,), err
+    else:
+        assert process.returncode == 1, err
+    assert err.startswith("w2v: error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("closed", [0, 1])
+def test_closed_stdin_or_stdout_for_queries(vectors_file, closed):
+    process = w2v_process("similar", vectors_file, stdout=subprocess.PIPE if closed != 1 else None,
+                          stderr=subprocess.PIPE, preexec_fn=lambda: os.close(closed))
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0 and b"Traceback" not in err
+
+
+def test_the_reader_of_stdout_leaving_is_a_clean_end(vectors_file):
+    process = w2v_process("similar", vectors_file, "g0w0", "--top", "30",
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(5)
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=30) == 0 and err == b""

@@ -1,0 +1,386 @@
+"""Runs nobody watches: model files, checkpoints and resume, continued training, the
+quality gate and exit statuses."""
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+import w2v
+from w2v import corpus as corpus_module
+from w2v import formats, run
+from w2v.cli import main
+from w2v.model import load_model
+
+from conftest import planted_corpus
+
+SAMPLE = os.path.join(os.path.dirname(w2v.__file__), "data", "sample-enwiki.txt.gz")
+PACKAGE_PARENT = os.path.dirname(os.path.dirname(w2v.__file__))
+FAST = ["--size", "12", "--window", "3", "--sample", "0", "--min-count", "1", "--seed", "7",
+        "--quiet"]
+
+
+def w2v_process(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "w2v", *map(str, args)],
+                            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), **kwargs)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "planted.txt"
+    planted_corpus(path, lines=3000)
+    return path
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Many batches per pass, so that a pass can be interrupted in its middle."""
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+
+
+def interrupt(monkeypatch, when, signum=signal.SIGTERM):
+    """Send `signum` to this process at a chosen moment: ("counting", k) after the k-th
+    chunk of the counting pass, ("training", pass, k) after the k-th chunk of a training
+    pass, ("writing", row) while the vectors file is being written."""
+    calls = {"chunks": 0}
+    original_chunks = corpus_module.Corpus.chunks
+
+    def chunks(self, chunk_size=corpus_module.CHUNK_SIZE, start=None):
+        calls["chunks"] += 1
+        call = calls["chunks"]  # 1: counting; 1 + p: training pass p (0-based)
+        for k, chunk in enumerate(original_chunks(self, chunk_size, start)):
+            yield chunk
+            if (when[0] == "counting" and call == 1 and k == when[1]) or \
+                    (when[0] == "training" and call == 2 + when[1] and k == when[2]):
+                os.kill(os.getpid(), signum)
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+
+    if when[0] == "writing":
+        original_write = formats._write_binary_rows
+
+        def write_rows(out, words, vectors):
+            out.write(words[0] + b" " + vectors[0].tobytes() + b"\n")
+            os.kill(os.getpid(), signum)
+            original_write(out, words[1:], vectors[1:])
+        monkeypatch.setattr(formats, "_write_binary_rows", write_rows)
+
+
+# ------------------------------------------------------------------------ model files
+
+def test_model_file_holds_everything_and_needs_no_pickle(tmp_path, corpus):
+    vectors, model_path = tmp_path / "v.bin", tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(vectors), "--binary", "--hs",
+                 "--save-model", str(model_path), "--threads", "1", *FAST]) == 0
+    words, matrix = formats.read_vectors(str(vectors))
+    with np.load(model_path, allow_pickle=False) as archive:  # any numpy user can read it
+        assert {"input_vectors", "ns_vectors", "hs_vectors", "counts", "huffman_codes",
+                "huffman_points", "huffman_lengths"} <= set(archive.files)
+        np.testing.assert_array_equal(archive["input_vectors"], matrix)
+        header = json.loads(archive["model.json"])
+    assert header["format"] == "w2v-model" and header["version"] == 1
+    assert header["kind"] == "model" and header["options"]["hs"] is True
+    model = load_model(model_path)
+    assert model.vocab.words == words and model.huffman is not None
+    assert model.vocab.counts.sum() == model.vocab.train_words
+    np.testing.assert_array_equal(model.vectors().vectors, matrix)
+    with zipfile.ZipFile(model_path) as archive:  # stored, not compressed: fast to read
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in archive.infolist())
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "json", "shape", "pickle"])
+def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damage):
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--threads", "1", *FAST]) == 0
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[:len(data) // 2])
+    elif damage == "garbage":
+        path.write_bytes(bytes(random.Random(1).randrange(256) for _ in range(5000)))
+    elif damage in ("json", "shape", "pickle"):
+        with zipfile.ZipFile(tmp_path / "m.model") as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        if damage == "json":
+            members["model.json"] = b"{not json"
+        elif damage == "shape":
+            header = json.loads(members["model.json"])
+            header["dim"] = 5
+            members["model.json"] = json.dumps(header).encode()
+        else:  # an object array would need pickle to load: never
+            import io
+            buffer = io.BytesIO()
+            np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+            members["counts.npy"] = buffer.getvalue()
+        with zipfile.ZipFile(path, "w") as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+    capsys.readouterr()
+    for args in (["train", str(corpus), "--from-model", str(path), "-o",
+                  str(tmp_path / "w.txt"), "--quiet"], ["train", "--resume", str(path)]):
+        code = main(args)
+        err = capsys.readouterr().err
+        assert code in (1, 2), err
+        assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "w.txt").exists()
+
+
+def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, monkeypatch,
+                                                    small_batches):
+    model = tmp_path / "m.model"
+    main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model", str(model),
+          "--threads", "1", *FAST])
+    capsys.readouterr()
+    assert main(["train", "--resume", str(model)]) == 1
+    assert "not a checkpoint" in capsys.readouterr().err
+
+    checkpoint = tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 0, 3))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), "--threads", "1", *FAST]) == 143
+    capsys.readouterr()
+    monkeypatch.undo()
+    with open(corpus, "a") as f:
+        f.write("more text\n")
+    assert main(["train", "--resume", str(checkpoint)]) == 1
+    err = capsys.readouterr().err
+    assert "not the one the checkpoint was made on" in err and err.count("\n") == 1
+    assert main(["train", "--resume", str(checkpoint), "--size", "50"]) == 2
+    assert "cannot be given with it" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------- checkpoints and resume
+
+MOMENTS = [("counting", 0), ("training", 0, 2), ("training", 0, 20), ("training", 2, 5),
+           ("writing", 0)]
+
+
+@pytest.mark.parametrize("moment", MOMENTS, ids=lambda m: "-".join(map(str, m)))
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeypatch,
+                                                       small_batches, capsys, moment, signum):
+    common = ["--threads", "1", "--iter", "3", "--binary", "--skip-gram", "--hs", *FAST]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.bin"), *common]) == 0
+    reference = (tmp_path / "ref.bin").read_bytes()
+
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "run.checkpoint"
+    out.write_bytes(b"yesterday's vectors")
+    interrupt(monkeypatch, moment, signum)
+    code = main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common])
+    err = capsys.readouterr().err
+    assert code == 128 + signum, err
+    assert f"checkpoint saved to {checkpoint}" in err and err.count("\n") == 1, err
+    assert out.read_bytes() == b"yesterday's vectors"  # nothing half-written
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == reference
+    assert not checkpoint.exists()  # the run is complete: nothing left to resume
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
+
+
+def test_periodic_checkpoints_change_nothing_and_survive_sigkill(tmp_path):
+    """A checkpoint every 0.2 s; a SIGKILL (which nobody can catch) after a while; the
+    last checkpoint resumes to the same bytes as a run never stopped."""
+    common = ["--threads", "1", "--iter", "4", "--binary", "--size", "20", "--seed", "3",
+              "--debug", "0"]
+    reference = tmp_path / "ref.bin"
+    assert w2v_process("train", SAMPLE, "-o", reference, *common).wait(timeout=300) == 0
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "ck"
+    process = w2v_process("train", SAMPLE, "-o", out, "--checkpoint", checkpoint,
+                          "--checkpoint-every", "0.2s", *common)
+    try:
+        deadline = 60
+        import time
+        start = time.time()
+        while not checkpoint.exists() and time.time() - start < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        process.kill()
+    finally:
+        process.wait()
+    assert checkpoint.exists() and not out.exists()
+    assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
+    assert out.read_bytes() == reference.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.bin", "v.bin"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_signal_at_a_random_moment_then_resume(tmp_path, signum):
+    """A real signal from outside at a random moment (reading, training or writing)."""
+    common = ["--threads", "1", "--iter", "2", "--size", "20", "--seed", "5", "--debug", "0"]
+    reference = tmp_path / "ref.txt"
+    assert w2v_process("train", SAMPLE, "-o", reference, *common).wait(timeout=300) == 0
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    process = w2v_process("train", SAMPLE, "-o", out, "--checkpoint", checkpoint, *common,
+                          stderr=subprocess.PIPE)
+    import time
+    time.sleep(random.Random(signum).uniform(0.3, 2.5))
+    process.send_signal(signum)
+    stderr = process.communicate(timeout=120)[1].decode()
+    assert "Traceback" not in stderr
+    if process.returncode == 0:  # it finished first: nothing to resume
+        assert not checkpoint.exists()
+    else:
+        assert process.returncode == 128 + signum, stderr
+        assert checkpoint.exists(), stderr
+        assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
+    assert out.read_bytes() == reference.read_bytes()
+
+
+def test_resume_with_two_threads_learns_as_well(tmp_path, corpus, monkeypatch, small_batches,
+                                                capsys):
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 1, 4))
+    common = ["--threads", "2", "--iter", "6", "--size", "20", "--min-count", "1",
+              "--sample", "0", "--window", "3", "--quiet"]
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common]) == 143
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    vectors = w2v.load(str(out))
+    hits = sum(vectors.most_similar(f"g{g}w{w}", topn=1)[0][0].startswith(f"g{g}w")
+               for g in range(5) for w in range(6))
+    assert hits >= 27
+
+
+# -------------------------------------------------------------------- continuing a model
+
+def planted_lines(groups, rng, lines, length=12):
+    return "".join(" ".join(rng.choice(rng.choice(groups)) for _ in range(length)) + "\n"
+                   for _ in range(lines))
+
+
+@pytest.mark.parametrize("loss", [["--negative", "5"], ["--hs", "--negative", "0"]],
+                         ids=["ns", "hs"])
+def test_update_vocab_places_new_words_and_keeps_old_ones(tmp_path, loss):
+    rng = random.Random(3)
+    old = [[f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)], [f"c{i}" for i in range(6)]]
+    (tmp_path / "day1.txt").write_text(
+        "".join(" ".join(rng.choice(g) for _ in range(12)) + "\n"
+                for g in (rng.choice(old) for _ in range(3000))))
+    # day 2: the same groups, each with two new members
+    grown = [g + [f"{g[0][0]}new{k}" for k in range(2)] for g in old]
+    (tmp_path / "day2.txt").write_text(
+        "".join(" ".join(rng.choice(g) for _ in range(12)) + "\n"
+                for g in (rng.choice(grown) for _ in range(3000))))
+    common = ["--size", "20", "--window", "3", "--sample", "0", "--min-count", "5",
+              "--threads", "1", "--iter", "8", "--quiet", *loss]
+    assert main(["train", str(tmp_path / "day1.txt"), "-o", str(tmp_path / "v1.txt"),
+                 "--save-model", str(tmp_path / "m"), *common]) == 0
+    assert main(["train", str(tmp_path / "day2.txt"), "--from-model", str(tmp_path / "m"),
+                 "--update-vocab", "-o", str(tmp_path / "v2.txt"), "--save-model",
+                 str(tmp_path / "m"), "--iter", "3", "--quiet"]) == 0
+    before, after = w2v.load(str(tmp_path / "v1.txt")), w2v.load(str(tmp_path / "v2.txt"))
+    model = load_model(tmp_path / "m")
+    assert len(model.vocab) == len(before) + 6 and list(model.vocab.counts[1:]) == \
+        sorted(model.vocab.counts[1:], reverse=True)
+    for group in grown:
+        for new in group[-2:]:
+            neighbours = [w for w, _ in after.most_similar(new, topn=4)]
+            assert sum(w[0] == new[0] for w in neighbours) >= 3, (new, neighbours)
+    # old words stay close to where they were (relative to each other)
+    old_words = [w for g in old for w in g]
+    sim_before = np.array([[before.similarity(a, b) for b in old_words] for a in old_words])
+    sim_after = np.array([[after.similarity(a, b) for b in old_words] for a in old_words])
+    assert np.corrcoef(sim_before.ravel(), sim_after.ravel())[0, 1] > 0.9
+
+
+def test_grown_tree_keeps_every_old_path():
+    from w2v.model import Huffman
+    from w2v.update import grow_tree
+    from w2v.vocab import Vocab
+    counts = np.array([0, 50, 30, 20, 10, 5, 3, 1], np.int64)
+    vocab = Vocab([b"</s>"] + [b"w%d" % i for i in range(7)], counts)
+    tree = Huffman(*vocab.huffman())
+    grown = grow_tree(tree, counts, np.array([7, 2, 4]))
+    old, new = len(counts), 3
+    for w in range(1, old):  # every old word but the leaf split (</s>) keeps its path
+        n = tree.lengths[w]
+        assert grown.lengths[w] == n
+        assert (grown.codes[w, :n] == tree.codes[w, :n]).all()
+        assert (grown.points[w, :n] == tree.points[w, :n]).all()
+    # a binary tree over all the leaves: distinct prefix-free codes, V - 1 inner nodes
+    codes = {tuple(grown.codes[w, :grown.lengths[w]]) for w in range(old + new)}
+    assert len(codes) == old + new
+    for a in codes:
+        assert not any(b != a and b[:len(a)] == a for b in codes)
+    inner = {int(p) for w in range(old + new) for p in grown.points[w, :grown.lengths[w]]}
+    assert inner == set(range(old + new - 1))
+
+
+def test_continue_without_update_keeps_the_vocabulary(tmp_path, corpus, capsys):
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v1.txt"), "--save-model",
+                 str(tmp_path / "m"), "--threads", "1", *FAST]) == 0
+    (tmp_path / "new.txt").write_text("g0w1 g0w2 unknownword g0w3\n" * 200)
+    assert main(["train", str(tmp_path / "new.txt"), "--from-model", str(tmp_path / "m"),
+                 "-o", str(tmp_path / "v2.txt"), "--threads", "1", "--quiet"]) == 0
+    assert w2v.load(str(tmp_path / "v2.txt")).words == w2v.load(str(tmp_path / "v1.txt")).words
+    (tmp_path / "none.txt").write_text("nothing known here\n")
+    assert main(["train", str(tmp_path / "none.txt"), "--from-model", str(tmp_path / "m"),
+                 "-o", str(tmp_path / "v3.txt"), "--quiet"]) == 1
+    assert "--update-vocab" in capsys.readouterr().err
+    assert main(["train", str(corpus), "--from-model", str(tmp_path / "m"), "--size", "30",
+                 "-o", str(tmp_path / "v3.txt"), "--quiet"]) == 2
+
+
+def test_python_api_continues_a_model(tmp_path, corpus):
+    model_path = tmp_path / "m.model"
+    w2v.train(str(corpus), save_model=str(model_path), size=16, min_count=1, threads=1)
+    vectors = w2v.train(str(corpus), from_model=str(model_path), iter=1, threads=1)
+    assert vectors.dim == 16
+    assert w2v.load_model(str(model_path)).options["size"] == 16
+
+
+# ------------------------------------------------------------------ gate and statuses
+
+def test_quality_gate_statuses(tmp_path, corpus, capsys):
+    vectors = tmp_path / "v.txt"
+    main(["train", str(corpus), "-o", str(vectors), "--threads", "1", *FAST])
+    questions = tmp_path / "q.txt"
+    questions.write_text(": planted\ng0w0 g0w1 g1w0 g1w1\ng0w0 g0w2 g2w0 g2w2\n")
+    pairs, reversed_pairs = tmp_path / "pairs.tsv", tmp_path / "reversed.tsv"
+    pairs.write_text("g0w0\tg0w1\t9\ng0w0\tg1w1\t1\ng2w2\tg2w3\t8\ng3w0\tg4w4\t2\n")
+    reversed_pairs.write_text("g0w0\tg0w1\t1\ng0w0\tg1w1\t9\ng2w2\tg2w3\t2\ng3w0\tg4w4\t8\n")
+    capsys.readouterr()
+    assert main(["eval", "analogies", str(vectors), str(questions), "--fail-under", "0"]) == 0
+    accuracy = w2v.load(str(vectors)).evaluate_analogies(str(questions)).accuracy
+    assert main(["eval", "analogies", str(vectors), str(questions), "--fail-under",
+                 str(accuracy + 0.01)]) == 3
+    assert main(["eval", "similarity", str(vectors), str(pairs), "--fail-under", "0.5"]) == 0
+    assert main(["eval", "similarity", str(vectors), str(reversed_pairs), "--fail-under",
+                 "0"]) == 3
+    assert "below --fail-under 0" in capsys.readouterr().err
+    assert main(["eval", "analogies", str(vectors), str(questions), "--fail-under", "30"]) == 2
+    unknown = tmp_path / "unknown.tsv"
+    unknown.write_text("zebra\tyak\t3\nfoo\tbar\t2\n")
+    capsys.readouterr()
+    assert main(["eval", "similarity", str(vectors), str(unknown)]) == 1
+    assert "no correlation" in capsys.readouterr().err
+    none = tmp_path / "none.txt"
+    none.write_text(": x\nzebra yak foo bar\n")
+    assert main(["eval", "analogies", str(vectors), str(none)]) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "x.txt", "--bogus"], ["train", "x.txt", "--size", "big"], ["train"],
+    ["-train", "x.txt", "-bogus", "1"], ["-train", "x.txt", "-size", "big"],
+    ["-train", "x.txt", "-size", "0"], ["train", "x.txt", "--size", "0"],
+    ["similar"], ["similar", "v", "w", "--top", "0"], ["eval", "analogies"],
+    ["phrases", "a"], ["convert", "a", "b", "--to", "pdf"], ["classes", "v", "0"],
+    ["nosuchcommand"], ["train", "x.txt", "--checkpoint-every", "soon", "--checkpoint", "c"],
+])
+def test_usage_errors_are_one_line_and_status_2(tmp_path, capsys, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.txt").write_text("a b c\n")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
