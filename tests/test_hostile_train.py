@@ -521,3 +521,22 @@ def test_the_reader_of_stdout_leaving_is_a_clean_end(vectors_file):
     process.stdout.close()
     err = process.stderr.read()
     assert process.wait(timeout=30) == 0 and err == b""
+
+
+def test_matrices_larger_than_the_memory_limit_are_one_line(tmp_path, corpus):
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, "
+         "(1 << 30, 1 << 30)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", SAMPLE, "-o", str(tmp_path / "v.txt"), "--size", "50000", "--debug", "1"],
+        env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True, text=True,
+        timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert "Memory for the matrices: 2 x " in process.stderr
+    last = process.stderr.strip().splitlines()[-1]
+    assert last.startswith("w2v: error: the 2 matrices of ") and "lower --size" in last
+
+
+def test_binary_with_classes_is_not_silently_ignored(tmp_path, corpus, capsys):
+    assert main(["train", str(corpus), "-o", str(tmp_path / "c.txt"), "--classes", "3",
+                 "--binary", *FAST[:-1], "--debug", "1"]) == 0
+    assert "--binary has no effect with --classes" in capsys.readouterr().err

@@ -132,6 +132,9 @@ class _Job:
         config = self.config
         config.validate()
         self.check_outputs()
+        if config.classes and config.binary:
+            self.info("warning: --binary has no effect with --classes: classes are written "
+                      "as text, as word2vec.c does")
         with self.open_corpus():
             if self.resume_from is not None:
                 self.restore(self.resume_from)
