@@ -18,7 +18,7 @@ can differ in a few words.
 import numpy as np
 
 from .outputs import atomic_output
-from .evaluate import c_dot, c_sum_of_squares, rounding_bound
+from .cfloat import c_dot, c_sum_of_squares, rounding_bound
 
 ITERATIONS = 10  # word2vec.c's fixed `iter` for k-means
 NO_CLASS_BELOW = -10  # word2vec.c starts each word's best dot product at -10

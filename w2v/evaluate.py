@@ -29,7 +29,9 @@ from typing import List, Optional
 
 import numpy as np
 
+from .cfloat import c_dot, c_sum_of_squares, rounding_bound
 from .errors import UserError
+from .inputs import read_text_file
 
 SEMANTIC_SECTIONS = 5  # compute-accuracy: sections 1-5 of questions-words.txt are semantic
 MAX_WORD_BYTES = 50  # compute-accuracy's max_w: longer vocabulary words never match
@@ -168,13 +170,8 @@ def read_questions(path=None):
     compute-accuracy: whitespace-separated tokens; ":" (or "EXIT") starts a section
     whose name is the next token; a question is the next four tokens."""
     path = path or DEFAULT_QUESTIONS
-    try:
-        with open(path, "rb") as f:
-            tokens = f.read().split()
-    except FileNotFoundError:
-        raise UserError(f"no such questions file: {path}") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    tokens = [token for _, line in read_text_file(path, "questions file")
+              for token in line.split()]
     sections = [(None, [])]
     i = 0
     while i < len(tokens):
@@ -266,35 +263,6 @@ def _answer_rows(matrix, questions):
     return answers
 
 
-# ------------------------------------------------- float32 arithmetic as word2vec.c does it
-# The C tools sum products one dimension after the other in float32. A matrix product
-# (BLAS) sums in another order, so its last bits differ; these helpers redo the C order
-# exactly, vectorised over rows, for the few cases where those bits decide.
-
-def rounding_bound(vectors):
-    """An upper bound on |BLAS - sequential C| for dot products of each row of
-    `vectors` with vectors of length <= 1 (twice the textbook bound D * 2**-24 * |v|)."""
-    dim = vectors.shape[1]
-    return 4 * dim * np.finfo(np.float32).eps * np.linalg.norm(vectors, axis=1) + 1e-6
-
-
-def c_sum_of_squares(matrix):
-    """Per row: float len = 0; for each a: len += M[a] * M[a] (float32, in order)."""
-    total = np.zeros(len(matrix), dtype=np.float32)
-    for column in np.asarray(matrix, dtype=np.float32).T:
-        total += column * column
-    return total
-
-
-def c_dot(rows, vector):
-    """Per row: float x = 0; for each a: x += row[a] * vector[a] (float32, in order)."""
-    total = np.zeros(len(rows), dtype=np.float32)
-    for column, value in zip(np.asarray(rows, dtype=np.float32).T,
-                             np.asarray(vector, dtype=np.float32)):
-        total += column * value
-    return total
-
-
 # ----------------------------------------------------------------- word-pair similarity
 
 @dataclasses.dataclass
@@ -330,17 +298,10 @@ def read_word_pairs(path, column=None):
     score is not a number is a header. The score is the 3rd field unless `column` (from 1)
     says otherwise, or a header names a "SimLex999" column.
     """
-    try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8", "surrogateescape")
-    except FileNotFoundError:
-        raise UserError(f"no such word-pair file: {path}") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
     pairs = []
     first = True
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
+    for number, raw in read_text_file(path, "word-pair file"):
+        line = raw.decode("utf-8", "surrogateescape").strip()
         if not line or line.startswith("#"):
             continue
         fields = [f.strip() for f in _split_fields(line)]

@@ -20,13 +20,13 @@ import re
 
 import numpy as np
 
-from . import _text
+from . import _text, _train
 from .errors import UserError
 from .inputs import read_text_file
 from .outputs import atomic_output
 
 END_OF_SENTENCE = _text.END_OF_SENTENCE
-MAX_CODE_LENGTH = 40              # word2vec.c's MAX_CODE_LENGTH
+MAX_CODE_LENGTH = _train.MAX_CODE_LENGTH  # word2vec.c's 40, as csrc/train_kernels.h says
 DEFAULT_MAX_VOCAB = 21_000_000    # word2vec.c prunes past 0.7 * its 30M-slot hash table
 MAX_COUNT = 2 ** 62               # counts and their sum must leave room in int64 arithmetic
 
