@@ -32,7 +32,8 @@ def cli():
 D = DEFAULTS
 
 
-@cli.command(context_settings={"show_default": True})
+@cli.command(context_settings={"show_default": True},
+             short_help="Train word vectors on text (CBOW or skip-gram).")
 @click.argument("corpus", nargs=-1)
 @click.option("-o", "--output",
               help="Vectors file to write  [default: vectors.txt, or vectors.bin with --binary]")

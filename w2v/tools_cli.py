@@ -58,6 +58,8 @@ def _queries(prompt, arguments):
             console.say_partial(prompt)
         line = stdin.readline()
         if not line:
+            if interactive:
+                console.say("")  # Ctrl-D: end the prompt's line, as a shell does
             break
         text = line.decode("utf-8", "surrogateescape").strip()
         if text == EXIT_WORD:
@@ -66,16 +68,20 @@ def _queries(prompt, arguments):
             yield text.split(), True
 
 
-def _answer_queries(prompt, arguments, answer):
+def _answer_queries(prompt, arguments, answer, limit=None):
     """Run `answer(words)` for each query; an unknown word ends a single query with a
     UserError but only skips that line when reading queries from stdin."""
     for words, from_stdin in _queries(prompt, arguments):
         try:
             _echo_neighbours(answer(words))
         except WordNotFound as exc:
+            message = str(exc)
+            if limit:
+                message = (f"{exc.word} is not among the first {limit} words read "
+                           f"(--limit {limit})")
             if not from_stdin:
-                raise UserError(str(exc)) from None
-            console.say(f"w2v: {exc}")
+                raise UserError(message) from None
+            console.say(f"w2v: {message}")
         except UserError as exc:
             if not from_stdin:
                 raise
@@ -84,7 +90,7 @@ def _answer_queries(prompt, arguments, answer):
             _write(b"\n")  # one block per query line, so a script can pair them up
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="Nearest words by cosine (word2vec.c's distance).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1)
 @click.option("-n", "--top", default=40, type=click.IntRange(min=1),
@@ -99,10 +105,10 @@ def similar(vectors, words, top, limit):
     """
     model = _load(vectors, limit)
     _answer_queries("Enter word or sentence (EXIT to break): ", words,
-                    lambda query: model.most_similar(query, topn=top))
+                    lambda query: model.most_similar(query, topn=top), limit)
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="A is to B as C is to ...? (word-analogy)")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1)
 @click.option("-n", "--top", default=40, type=click.IntRange(min=1),
@@ -125,15 +131,15 @@ def analogy(vectors, words, top, method, limit):
         if len(query) != 3:
             raise UserError(f"three words are needed, not {len(query)}")
         return model.analogy(*query, topn=top, method=method)
-    _answer_queries("Enter three words (EXIT to break): ", words, answer)
+    _answer_queries("Enter three words (EXIT to break): ", words, answer, limit)
 
 
-@click.group("eval")
+@click.group("eval", short_help="Analogy accuracy and word-pair similarity.")
 def eval_group():
     """Measure the quality of a vectors file."""
 
 
-@eval_group.command("analogies", context_settings=SETTINGS)
+@eval_group.command("analogies", context_settings=SETTINGS, short_help="Analogy accuracy (compute-accuracy's rules).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("questions", required=False, type=click.Path(dir_okay=False))
 @_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
@@ -168,7 +174,7 @@ def _gate(what, score, threshold):
         raise BelowThreshold(f"{what} {score:.4f} is below --fail-under {threshold:g}")
 
 
-@eval_group.command("similarity", context_settings=SETTINGS)
+@eval_group.command("similarity", context_settings=SETTINGS, short_help="Correlation with human similarity scores.")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("pairs", type=click.Path(dir_okay=False))
 @_limit_option(300000, "Consider only the first N words.")
@@ -202,7 +208,7 @@ def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format
     _gate("Spearman rho", result.spearman, fail_under)
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="Join frequent word pairs (word2phrase).")
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--min-count", default=5, type=int,
@@ -276,7 +282,7 @@ class _ByteProgress:
         self._bar = self._stage = None
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="Word classes by k-means (word2vec.c's -classes).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("k", type=click.IntRange(min=1))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -306,7 +312,7 @@ def classes(vectors, k, output, iterations, sort_by_class, limit):
                         for w, c in zip(words, labels[order].tolist())))
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="Convert between text, binary and .npy files.")
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
 @click.option("--to", "to_format", type=click.Choice(["text", "binary", "npy"]),
@@ -336,7 +342,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
                f"({to_format})", err=True)
 
 
-@click.command(context_settings=SETTINGS)
+@click.command(context_settings=SETTINGS, short_help="Draw words on a 2-D map (needs matplotlib).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="words.png",
