@@ -4,15 +4,17 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SOURCES := pyproject.toml setup.py $(wildcard w2v/*.py w2v/*.pyx csrc/*.c csrc/*.h)
+SOURCES := pyproject.toml setup.py $(wildcard w2v/*.pyx csrc/*.c csrc/*.h)  # what the build compiles
 
 .PHONY: demo test slow clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# An editable install: the compiled extensions land in w2v/ itself, so `import w2v` works
+# both from the virtualenv and from this directory (where Python looks first).
 $(VENV)/.installed: $(BIN)/python $(SOURCES)
-	$(BIN)/pip install --quiet '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -21,6 +23,7 @@ demo: $(VENV)/.installed
 	@for word in france king computer three; do \
 		echo "== words nearest to $$word"; $(BIN)/w2v similar demo-vectors.bin --top 8 $$word; \
 	done
+	@echo "== next: '. $(VENV)/bin/activate' puts w2v on your PATH (see README.md)"
 
 test: $(VENV)/.installed
 	$(BIN)/pytest
