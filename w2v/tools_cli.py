@@ -329,9 +329,16 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     if to_format is None:
         extension = os.path.splitext(output_path)[1].lower()
         to_format = {".bin": "binary", ".npy": "npy"}.get(extension, "text")
-    input_is_npy = formats.detect_format(input_path) == "npy"
+    from .outputs import check_outputs
+    written = [("vectors", output_path)]
+    if to_format == "npy":
+        written.append(("word list", vocab_path or formats.npy_vocab_path(output_path)))
+    # (IN is read whole before OUT is replaced: converting a file in place is safe)
+    check_outputs(written, inputs=[("input", input_path)],
+                  same_file_allowed=[("input", "vectors")])
+    # Read once (IN may be a pipe); --vocab is used for reading only if IN is .npy.
     words, matrix = formats.read_vectors(input_path, limit=limit or None,
-                                         vocab_path=vocab_path if input_is_npy else None)
+                                         vocab_path=vocab_path)
     if to_format == "npy":
         formats.write_npy(output_path, words, matrix, vocab_path)
         where = f"{output_path} and {vocab_path or formats.npy_vocab_path(output_path)}"

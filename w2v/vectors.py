@@ -62,12 +62,20 @@ def load(path, binary=None, limit=None, vocab_path=None):
 
 
 class Vectors:
-    """A vocabulary (`words`, most frequent first) and its matrix (`vectors`, V x D float32)."""
+    """A vocabulary (`words`, most frequent first) and its matrix (`vectors`, V x D float32).
+
+    The matrix must hold finite numbers: NaN or infinity is a ValueError (such a row
+    would make every similarity with it meaningless)."""
 
     def __init__(self, words, vectors):
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise ValueError(f"need a ({len(words)}, D) matrix, got shape {vectors.shape}")
+        bad = formats.nonfinite_rows(vectors)
+        if len(bad):
+            raise ValueError(f"the vectors must be finite numbers: the row of "
+                             f"{decode_word(words[bad[0]])!r} (index {bad[0]}) has NaN or "
+                             f"infinity; {len(bad)} of the {len(words)} rows have such values")
         self.words = [decode_word(w) for w in words]
         self.vectors = vectors
         self._index = {}
@@ -112,9 +120,17 @@ class Vectors:
     def unit_vectors(self):
         """Rows scaled to length 1 (zero rows stay zero); computed once, then cached."""
         if self._unit is None:
-            norms = np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors))
+            # Squares summed in float64: huge (finite) values must not overflow to inf.
+            norms = np.sqrt(np.einsum("ij,ij->i", self.vectors, self.vectors,
+                                      dtype=np.float64))
             norms[norms == 0] = 1
-            self._unit = self.vectors / norms[:, None]
+            with np.errstate(over="ignore"):
+                short = norms.astype(np.float32)
+            unit = self.vectors / short[:, None]
+            huge = np.flatnonzero(np.isinf(short))  # a norm beyond float32's range
+            if len(huge):
+                unit[huge] = self.vectors[huge] / norms[huge, None]
+            self._unit = unit
         return self._unit
 
     def save(self, path, binary=False, vocab_path=None):
