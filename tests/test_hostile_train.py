@@ -2,8 +2,6 @@
 outputs naming inputs, odd targets, a corpus changing under training, signals and
 leftovers, divergence, absurd numbers, pipes, and broken standard streams."""
 import os
-import resource
-import shutil
 import signal
 import socket
 import stat

@@ -1,6 +1,5 @@
 """The README's "Running unattended" recipes, end to end: the nightly cron script and the
 Makefile that rebuilds vectors only when the corpus changes."""
-import gzip
 import os
 import random
 import shutil

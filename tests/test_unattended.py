@@ -3,7 +3,6 @@ quality gate and exit statuses."""
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys

@@ -19,6 +19,7 @@ import numpy as np
 
 from .outputs import atomic_output
 from .cfloat import c_dot, c_sum_of_squares, rounding_bound
+from .formats import encode_word
 
 ITERATIONS = 10  # word2vec.c's fixed `iter` for k-means
 NO_CLASS_BELOW = -10  # word2vec.c starts each word's best dot product at -10
@@ -69,8 +70,7 @@ def _assign(words, centroids):
 
 def write_classes(path, words, classes):
     """Write word2vec.c's classes file, "word class" per line, atomically.
-    `words` are bytes (str is encoded back with vectors.encode_word)."""
-    from .vectors import encode_word
+    `words` are bytes (str is encoded back with formats.encode_word)."""
     with atomic_output(path) as out:
         out.write(b"".join(b"%s %d\n" % (encode_word(w), c)
                            for w, c in zip(words, np.asarray(classes).tolist())))

@@ -81,6 +81,22 @@ _NOT_BLANK = re.compile(rb"[^ \t\r\n\v\f]")
 
 # ---------------------------------------------------------------------------- writing
 
+
+ENCODING = "utf-8"
+ERRORS = "surrogateescape"  # lossless: any bytes -> str -> the same bytes
+
+
+def decode_word(word):
+    """bytes -> str, losslessly (bytes that are not UTF-8 become lone surrogates); str is
+    returned as is."""
+    return word.decode(ENCODING, ERRORS) if isinstance(word, bytes) else word
+
+
+def encode_word(word):
+    """str -> the bytes it was read from (or its UTF-8 form); bytes are returned as is."""
+    return word if isinstance(word, bytes) else word.encode(ENCODING, ERRORS)
+
+
 def write_vectors(path, words, vectors, binary=False):
     """Write `words` (list of bytes) and `vectors` (V x D float32) atomically to `path`."""
     vectors = _checked_matrix(words, vectors)

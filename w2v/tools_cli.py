@@ -12,7 +12,8 @@ import click
 from . import console
 from .errors import BelowThreshold, UsageError, UserError
 from .outputs import check_outputs
-from .vectors import WordNotFound, encode_word, load
+from .formats import encode_word
+from .vectors import WordNotFound, load
 
 SETTINGS = {"show_default": True}
 EXIT_WORD = "EXIT"  # distance / word-analogy stop at this line, as do we

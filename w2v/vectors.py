@@ -21,10 +21,8 @@ were read. Lookups also accept `bytes`.
 import numpy as np
 
 from . import formats
-from .errors import UserError
+from .formats import decode_word, encode_word
 
-ENCODING = "utf-8"
-ERRORS = "surrogateescape"  # lossless: any bytes -> str -> the same bytes
 COSMUL_EPSILON = 0.001  # Levy & Goldberg (2014), 3CosMul's guard against division by ~0
 
 
@@ -37,16 +35,6 @@ class WordNotFound(KeyError):
 
     def __str__(self):
         return f"not in the vocabulary: {self.word}"
-
-
-def decode_word(word):
-    """bytes -> str, losslessly (see the module's docstring); str is returned as is."""
-    return word.decode(ENCODING, ERRORS) if isinstance(word, bytes) else word
-
-
-def encode_word(word):
-    """str -> the bytes it was read from (or its UTF-8 form)."""
-    return word if isinstance(word, bytes) else word.encode(ENCODING, ERRORS)
 
 
 def load(path, binary=None, limit=None, vocab_path=None):
@@ -236,10 +224,3 @@ class Vectors:
         """word2vec.c's -classes k-means: a class id (0..k-1) per word, in row order."""
         from .classes import word_classes
         return word_classes(self.vectors, k, iterations)
-
-
-def check_words(vectors, words):
-    """UserError naming the first of `words` that is not in `vectors`."""
-    for word in words:
-        if word not in vectors:
-            raise UserError(f"not in the vocabulary: {decode_word(word)}")
