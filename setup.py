@@ -1,11 +1,13 @@
 """Build the two compiled extensions.
 
 w2v._text   tokenizer and word hash table (csrc/wordtable.c)
-w2v._train  the nogil Hogwild training loop (csrc/train_kernels.c)
+w2v._train  the nogil Hogwild training loop: csrc/train_kernels.c (tables, dispatch) and
+            csrc/train_loop.c compiled three times, for any x86-64 CPU, for AVX2 + FMA and
+            for AVX-512; the fastest one the CPU supports is chosen at run time, so a
+            wheel or a shared virtualenv built on one machine runs on any other.
 
-Set W2V_NATIVE=0 to build without -march=native (for a binary that must run on
-other CPUs), and W2V_ONLY=_text (or _train) to rebuild a single extension while
-developing.
+Set W2V_NATIVE=1 to add -march=native (everything tuned for the build machine only),
+and W2V_ONLY=_text (or _train) to rebuild a single extension while developing.
 """
 import os
 import subprocess
@@ -32,10 +34,10 @@ def compiler_accepts(flag):
         return result.returncode == 0
 
 
-compile_args = ["-O3", "-std=gnu99", "-fno-strict-aliasing"]
+compile_args = ["-O3", "-std=gnu99", "-fno-strict-aliasing", "-Wno-psabi"]
 if sys.platform != "win32":
     compile_args.append("-pthread")
-    if os.environ.get("W2V_NATIVE", "1") != "0" and compiler_accepts("-march=native"):
+    if os.environ.get("W2V_NATIVE", "0") == "1" and compiler_accepts("-march=native"):
         compile_args.append("-march=native")
 
 common = dict(
@@ -47,7 +49,10 @@ common = dict(
 
 extensions = [
     Extension("w2v._text", ["w2v/_text.pyx", "csrc/wordtable.c"], **common),
-    Extension("w2v._train", ["w2v/_train.pyx", "csrc/train_kernels.c"], **common),
+    Extension("w2v._train", ["w2v/_train.pyx", "csrc/train_kernels.c",
+                             "csrc/train_loop_generic.c", "csrc/train_loop_avx2.c",
+                             "csrc/train_loop_avx512.c"], depends=["csrc/train_loop.c",
+                             "csrc/train_common.h", "csrc/train_kernels.h"], **common),
 ]
 only = os.environ.get("W2V_ONLY")
 if only:

@@ -22,9 +22,15 @@ typedef float real;
 #define W2V_SCHEDULE_WORD2VEC 0
 #define W2V_SCHEDULE_LINEAR 1
 
+struct w2v_model;
+struct w2v_thread;
+/* A compiled copy of the training loop (see w2v_kernel). */
+typedef int64_t (*w2v_train_fn)(const struct w2v_model *m, struct w2v_thread *t,
+                                const int32_t *ids, int64_t count);
+
 /* Everything the threads share; filled once by the driver, read-only but for the
  * matrices (updated Hogwild) and the word counter (updated atomically). */
-typedef struct {
+typedef struct w2v_model {
     real *input_vectors;          /* syn0: V x dim, the vectors written out */
     real *hs_vectors;             /* syn1: (V - 1) x dim Huffman inner nodes, or NULL */
     real *ns_vectors;             /* syn1neg: V x dim output vectors, or NULL */
@@ -44,10 +50,11 @@ typedef struct {
     int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */
     int64_t *words_done;          /* shared progress counter (atomic) */
+    w2v_train_fn train;           /* the loop compiled for this CPU: see w2v_kernel */
 } w2v_model;
 
 /* One per thread: its random generator, scratch vectors and running loss. */
-typedef struct {
+typedef struct w2v_thread {
     uint64_t next_random;
     real alpha;
     int64_t words_pending;        /* read but not yet added to *words_done */
@@ -84,6 +91,15 @@ real w2v_alpha_at(const w2v_model *m, int64_t words_done);
  * and updates alpha every 10k words (keeping the remainder pending for the next batch:
  * call w2v_flush_words when the thread is done). Returns `count`. */
 int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count);
+
+/* The training loop compiled for an instruction set: "generic" (any CPU of the
+ * architecture), "avx2" (AVX2 + FMA) or "avx512" (AVX-512 F/VL/BW/DQ); NULL when this
+ * CPU (or this build) cannot run it. The copies make the same updates in the same order;
+ * only the rounding of fused multiply-adds can differ. */
+w2v_train_fn w2v_kernel(const char *name);
+
+/* The fastest kernel this CPU runs. */
+const char *w2v_best_kernel(void);
 
 /* The shared word counter, read atomically (for progress from another thread). */
 int64_t w2v_words_done(const w2v_model *m);

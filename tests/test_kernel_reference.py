@@ -19,10 +19,13 @@ def toy_tree():
     return codes, points, lengths
 
 
+@pytest.mark.parametrize("kernel", _train.available_kernels())
 @pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
 @pytest.mark.parametrize("hs, negative", [(False, 3), (True, 0), (True, 2)],
                          ids=["ns", "hs", "hs+ns"])
-def test_kernel_matches_word2vec_c_loop(cbow, hs, negative):
+def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, kernel):
+    """Every compiled copy of the loop (generic, AVX2, AVX-512 as the CPU allows) makes
+    word2vec.c's updates, in its order."""
     rng = np.random.default_rng(0)
     ids = rng.integers(1, V, 400).astype(np.int32)
     ids[::37] = 0  # some sentence ends
@@ -38,7 +41,7 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative):
         ns_vectors=vectors[2] if negative else None, softmax_vectors=None, codes=codes,
         points=points, code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
         window=WINDOW, negative=negative, hs=hs, softmax=False, cbow=cbow, cbow_mean=True,
-        alpha=ALPHA, min_alpha=None, total_words=10**12)
+        alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel)
     _train.ThreadState(shared, SEED).train(ids)
 
     expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),

@@ -101,3 +101,22 @@ def test_alias_tables_are_exact_for_uniform_and_skewed_weights():
     thresholds, aliases = _train.alias_tables(np.array([3.0, 1.0]))
     # column 1 keeps itself half the time and gives the rest to word 0: P(1) = 0.5 * 0.5
     assert thresholds[1] == 1 << 47 and aliases[1] == 0 and thresholds[0] == 1 << 48
+
+
+def test_every_kernel_trains_the_same_vectors(tmp_path, monkeypatch):
+    """A whole run (1 thread) under each compiled loop the CPU can run: the same vectors,
+    up to the rounding of fused multiply-adds."""
+    from conftest import planted_corpus
+    from w2v.config import TrainConfig
+    from w2v.trainer import train
+    corpus = tmp_path / "c.txt"
+    planted_corpus(corpus, lines=600)
+    results = {}
+    for kernel in _train.available_kernels():
+        monkeypatch.setenv("W2V_KERNEL", kernel)
+        for loss in (dict(hs=True, negative=0), dict(negative=5)):
+            config = TrainConfig(corpus=[str(corpus)], size=16, min_count=1, iter=2,
+                                 threads=1, debug=0, cbow=False, **loss)
+            results[kernel, loss["negative"]] = train(config).input_vectors
+    for (kernel, negative), vectors in results.items():
+        np.testing.assert_allclose(vectors, results["generic", negative], atol=2e-4)

@@ -18,6 +18,8 @@ cdef extern from "train_kernels.h":
     int W2V_MAX_CODE_LENGTH
     int W2V_SCHEDULE_WORD2VEC
     int W2V_SCHEDULE_LINEAR
+    ctypedef int64_t (*w2v_train_fn)(const w2v_model *m, w2v_thread *t, const int32_t *ids,
+                                     int64_t count) nogil
     ctypedef struct w2v_model:
         real *input_vectors
         real *hs_vectors
@@ -38,6 +40,7 @@ cdef extern from "train_kernels.h":
         int schedule
         int64_t total_words
         int64_t *words_done
+        w2v_train_fn train
     ctypedef struct w2v_thread:
         uint64_t next_random
         real alpha
@@ -56,6 +59,32 @@ cdef extern from "train_kernels.h":
     int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
     void w2v_flush_words(const w2v_model *m, w2v_thread *t) nogil
     int64_t w2v_words_done(const w2v_model *m) nogil
+    w2v_train_fn w2v_kernel(const char *name)
+    const char *w2v_best_kernel()
+
+KERNELS = ("generic", "avx2", "avx512")
+
+
+def available_kernels():
+    """The compiled training loops this CPU can run, slowest first."""
+    return [name for name in KERNELS if w2v_kernel(name.encode()) != NULL]
+
+
+def best_kernel():
+    """The kernel used unless W2V_KERNEL names another: the fastest this CPU runs."""
+    return w2v_best_kernel().decode()
+
+
+def chosen_kernel():
+    """W2V_KERNEL if set (an error if this CPU cannot run it), else best_kernel()."""
+    import os
+    name = os.environ.get("W2V_KERNEL") or best_kernel()
+    if name not in available_kernels():
+        from .errors import UsageError
+        raise UsageError(f"W2V_KERNEL={name}: this CPU or build cannot run it (it can run: "
+                         f"{', '.join(available_kernels())})")
+    return name
+
 
 EXP_TABLE_SIZE = W2V_EXP_TABLE_SIZE
 MAX_CODE_LENGTH = W2V_MAX_CODE_LENGTH
@@ -122,15 +151,20 @@ cdef class SharedModel:
     """The state every training thread shares."""
     cdef w2v_model model
     cdef int64_t _words_done
-    cdef readonly object input_vectors, hs_vectors, ns_vectors, softmax_vectors
+    cdef readonly object input_vectors, hs_vectors, ns_vectors, softmax_vectors, kernel
     cdef object _keep  # keeps every array the C struct points into alive
 
     def __init__(self, *, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
                  codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
-                 double alpha, min_alpha, int64_t total_words):
+                 double alpha, min_alpha, int64_t total_words, kernel=None):
         """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
-        floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's)."""
+        floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's).
+        kernel: the compiled loop to run (see available_kernels); None: chosen_kernel()."""
+        self.kernel = kernel or chosen_kernel()
+        self.model.train = w2v_kernel(self.kernel.encode())
+        if self.model.train == NULL:
+            raise ValueError(f"kernel {self.kernel!r} cannot run here")
         sigmoid, log_sigmoid, log_one_minus = sigmoid_tables()
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
         points = np.ascontiguousarray(points, dtype=np.int32)

@@ -19,8 +19,18 @@ from .signals import stop_on_signals
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
 
 
+def _show_version(ctx, param, value):
+    if not value or ctx.resilient_parsing:
+        return
+    from . import _train
+    console.write_stdout(f"w2v {__version__} (training kernel: {_train.chosen_kernel()}; this "
+                         f"CPU can run: {', '.join(_train.available_kernels())})\n")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="w2v")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and the training kernel.")
 def cli():
     """Train and use word2vec embeddings (CBOW / skip-gram, hierarchical softmax /
     negative sampling), faithful to word2vec.c and faster.

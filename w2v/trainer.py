@@ -297,6 +297,7 @@ class _Job:
         if len(self.vocab) < 2:
             raise UserError("nothing to train: the vocabulary has no word besides </s>")
         shared = self.shared_model()
+        self.info(f"Training kernel: {shared.kernel}")
         run = TrainingRun(config, self.corpus, self.vocab, shared, self.run_state,
                           self.progress, self.schedule_words,
                           checkpoint=self.save_checkpoint if config.checkpoint else None)
