@@ -99,15 +99,16 @@ def test_progress_reports_every_byte_of_each_stage(tmp_path, monkeypatch):
     text = planted_text(lines=100)
     seen = []
     run(tmp_path, text, threshold=[50, 50],
-        progress=lambda stage, path, nbytes: seen.append((stage, path, nbytes)))
+        progress=lambda *call: seen.append(call))
     runs = []  # consecutive calls of one stage on one file
-    for stage, path, nbytes in seen:
+    for stage, path, nbytes, total in seen:
         if not runs or runs[-1][:2] != [stage, path]:
-            runs.append([stage, path, 0])
+            runs.append([stage, path, 0, total])
         runs[-1][2] += nbytes
     assert [r[0] for r in runs] == ["counting", "writing"] * 2  # two passes
-    assert runs[0][2] == runs[1][2] == len(text)  # the input, read twice
+    assert runs[0][2] == runs[1][2] == runs[0][3] == len(text)  # the input, read twice
     assert runs[2][1] != runs[0][1]  # the second pass reads the first one's output
+    assert runs[2][2] == runs[3][2] == runs[2][3] > 0  # ... whose size is known
 
 
 def test_pruning_bounds_the_table(tmp_path):

@@ -17,7 +17,7 @@ import contextlib
 import gzip
 import lzma
 import os
-import shutil
+import select
 import stat
 import sys
 import zipfile
@@ -200,7 +200,7 @@ def lines(stream, path, what="file", max_bytes=MAX_LINE_BYTES):
 
 def read_text_file(path, what="file", max_line_bytes=MAX_LINE_BYTES):
     """Yield (line number, line bytes) of a (possibly compressed) text file, each bounded."""
-    with open_stream(path, what) as stream, read_errors(path, what):
+    with read_errors(path, what), open_stream(path, what) as stream:
         yield from lines(stream, path, what, max_line_bytes)
 
 
@@ -218,11 +218,31 @@ def spooled(path, beside, what="corpus", progress=None):
             progress(f"Reading {shown} into a temporary file ({temp}): the {what} is read "
                      "more than once")
         with read_errors(path, what):
-            source = sys.stdin.buffer if is_stdin(path) else open(path, "rb")
-            try:
-                with os.fdopen(os.dup(fd), "wb") as out:
-                    shutil.copyfileobj(source, out, 1 << 20)
-            finally:
-                if source is not sys.stdin.buffer:
-                    source.close()
+            source = os.dup(sys.stdin.fileno()) if is_stdin(path) else os.open(path, os.O_RDONLY)
+        try:
+            _copy_descriptor(source, fd, path, what, f"cannot copy {shown} to {temp}")
+        finally:
+            os.close(source)
         yield temp
+
+
+def _copy_descriptor(source, target, path, what, failure):
+    """Copy everything `source` gives to `target`. It waits for data with poll and a
+    timeout rather than in read(): a signal that comes between two reads (not during one,
+    which it would interrupt) is then acted on within a second, instead of when the
+    writer of an idle pipe sends more, if ever."""
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    while True:
+        with read_errors(path, what):
+            if not poller.poll(1000):
+                continue
+            data = os.read(source, 1 << 20)
+        if not data:
+            return
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(target, view):]
+        except OSError as exc:  # a full disk is not a read error
+            raise UserError(f"{failure}: {exc.strerror or exc}") from None

@@ -22,24 +22,34 @@ twice: first it counts words and adjacent pairs, then it copies the text, writin
 
 Memory is bounded by the number of distinct words and pairs, never by the text: when
 there are more than `max_entries`, the rarest are pruned as word2phrase's ReduceVocab
-does (drop those seen at most once, then at most twice, ...).
+does (drop those seen at most once, then at most twice, ...). The text is read in blocks
+of `CHUNK_BYTES`; of a token that spans blocks only its first 58 bytes are kept (the rest
+would be cut anyway), so a gigabyte without a space costs no more than a short line.
+
+Files are read by w2v.inputs (plain, .gz, .bz2, .xz, .zip: its members one after the
+other, each ending like a file) and written by w2v.outputs: the output is checked before
+any work (never an input, through links too), replaced atomically, and every temporary
+file (a spooled copy of a pipe, the output of each pass but the last) is named after the
+output, locked, and removed on any error or signal, or by the next run if this one was
+killed. An input that can be read only once (a pipe, a FIFO, `-` for standard input) is
+first copied to such a temporary file: each pass reads its input twice.
 """
-import bz2
 import collections
+import contextlib
 import dataclasses
-import functools
-import gzip
-import lzma
+import numbers
 import operator
 import os
 import re
+import stat
 import tempfile
 from itertools import repeat
 
 import numpy as np
 
-from .outputs import atomic_output
-from .errors import UserError
+from .errors import UsageError, UserError
+from .inputs import Source, check_readable, compression, is_stdin, read_errors, spooled
+from .outputs import atomic_output, check_outputs, temporary_file
 
 MIN_COUNT = 5
 THRESHOLD = 100.0
@@ -49,11 +59,38 @@ MAX_TOKEN_BYTES = 58  # ReadWord's last slot is overwritten by the NUL: one byte
 # more than a Python dict of byte strings holds in RAM (about 100 bytes each); lower it
 # with max_entries to bound memory (the output then differs for rare pairs only).
 MAX_ENTRIES = 350_000_000
+MAX_PASSES = 100  # each pass reads the whole text twice: more is a typo, not a plan
+MAX_MIN_COUNT = 2**31 - 1  # word2phrase's min_count is a C int
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # word2phrase's threshold is a C float
 CHUNK_BYTES = 1 << 20
 EOS = b"</s>"
+INPUT = "input text"
+OUTPUT = "phrases file"
 _OTHER_WHITESPACE = re.compile(rb"[\x0b\x0c]")  # whitespace to Python, not to word2phrase
 _SPLIT = re.compile(rb"[ \t\n]+")
-_COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+@dataclasses.dataclass
+class Text:
+    """A text to read: `name` is shown in messages and tells the compression by its
+    extension, `read_from` is the file really read (a spooled copy of a pipe, or the
+    name itself)."""
+    name: str
+    what: str = INPUT
+    read_from: str = None
+
+    def __post_init__(self):
+        self.name = os.fspath(self.name)
+        self.read_from = os.fspath(self.read_from or self.name)
+
+    def size(self):
+        """Bytes of content, if known before reading (a plain regular file)."""
+        if compression(self.name) is not None or is_stdin(self.read_from):
+            return None
+        try:
+            return os.path.getsize(self.read_from)
+        except OSError:
+            return None
 
 
 @dataclasses.dataclass
@@ -79,55 +116,120 @@ class PassStats:
     phrases: int  # pairs joined
 
 
+def check_options(min_count=MIN_COUNT, threshold=THRESHOLD, passes=1, max_entries=MAX_ENTRIES):
+    """The threshold of each pass; UsageError (named as the command's option) for a value
+    that word2phrase cannot use or that cannot be meant."""
+    thresholds = list(threshold) if isinstance(threshold, (list, tuple)) else [threshold]
+    if not thresholds:
+        raise UsageError("no --threshold given")
+    for value in thresholds:
+        if not is_threshold(value):
+            raise UsageError(f"--threshold must be a finite number, at most "
+                             f"{FLOAT32_MAX:.7g} either way (word2phrase's single "
+                             f"precision), not {value!r}")
+    _integer("--min-count", min_count, 0, MAX_MIN_COUNT)
+    passes = _integer("--passes", passes, 1, MAX_PASSES, " (each pass reads the text twice)")
+    _integer("--max-entries", max_entries, 1, None)
+    if len(thresholds) > MAX_PASSES:
+        raise UsageError(f"--threshold is given {len(thresholds)} times, once per pass: "
+                         f"at most {MAX_PASSES} passes")
+    passes = max(passes, len(thresholds))
+    return [float(t) for t in thresholds + thresholds[-1:] * (passes - len(thresholds))]
+
+
+def is_threshold(value):
+    """True for a number that stays finite in word2phrase's single precision."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.float32(value)))
+
+
+def _integer(option, value, low, high, why=""):
+    try:
+        if isinstance(value, bool):
+            raise TypeError(value)
+        number = operator.index(value)
+    except TypeError:
+        raise UsageError(f"{option} must be a whole number, not {value!r}") from None
+    if number < low or (high is not None and number > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise UsageError(f"{option} must be {bounds}{why}, not {number}")
+    return number
+
+
 def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOLD, passes=1,
-                max_entries=MAX_ENTRIES, report=None, progress=None):
+                max_entries=MAX_ENTRIES, report=None, progress=None, info=None):
     """Write `input_path` with phrases joined to `output_path` (atomically).
 
     `threshold` is one number or one per pass; with more passes than thresholds the
     last one is reused. Each pass reads the previous pass's output. `report(PassStats)`
-    is called after each pass; `progress(stage, path, nbytes)` after each block read,
-    stage being "counting" or "writing". Returns the list of PassStats.
+    is called after each pass; `progress(stage, name, nbytes, total)` after each block
+    read, stage being "counting" or "writing", `total` the bytes of that text if known
+    (None when compressed); `info(message)` tells that a pipe is being copied.
+    Returns the list of PassStats.
     """
-    thresholds = list(threshold) if isinstance(threshold, (list, tuple)) else [threshold]
-    passes = max(passes, len(thresholds))
-    thresholds += thresholds[-1:] * (passes - len(thresholds))
-    _check_readable(input_path)
+    thresholds = check_options(min_count, threshold, passes, max_entries)
+    input_path, output_path = os.fspath(input_path), os.fspath(output_path)
+    check_readable(input_path, INPUT)
+    (target,) = check_outputs([(OUTPUT, output_path)], [(INPUT, _identity(input_path))])
+    # Temporary files go beside the output (same file system, swept by its next run),
+    # unless it is written in place (/dev/stdout, a FIFO): then in the temporary directory.
+    beside = (os.path.join(tempfile.gettempdir(), "w2v-phrases") if target.in_place
+              else output_path)
     stats = []
-    source = input_path
-    directory = os.path.dirname(os.path.abspath(output_path))
-    temporary = []
-    try:
+    with contextlib.ExitStack() as cleanup:
+        holding = cleanup.enter_context(contextlib.ExitStack())  # the current source's file
+        source = Text(input_path, INPUT,
+                      holding.enter_context(spooled(input_path, beside, INPUT, progress=info)))
         for number, limit in enumerate(thresholds, start=1):
-            counting = writing = None
-            if progress:
-                counting = functools.partial(progress, "counting", source)
-                writing = functools.partial(progress, "writing", source)
-            counts = count(source, min_count, max_entries, progress=counting)
-            if number == passes:
-                with atomic_output(output_path) as out:
+            counts = count(source, min_count, max_entries,
+                           progress=_stage(progress, "counting", source))
+            writing = _stage(progress, "writing", source)
+            if number == len(thresholds):
+                with atomic_output(output_path, what=OUTPUT) as out:
                     joined = write(source, out, counts, limit, progress=writing)
             else:
-                fd, path = tempfile.mkstemp(prefix=".w2v-phrases.", dir=directory)
-                temporary.append(path)
-                with os.fdopen(fd, "wb") as out:
-                    joined = write(source, out, counts, limit, progress=writing)
-                source = path
+                following = cleanup.enter_context(contextlib.ExitStack())
+                fd, temp = following.enter_context(temporary_file(beside, OUTPUT))
+                try:
+                    with os.fdopen(os.dup(fd), "wb") as out:
+                        joined = write(source, out, counts, limit, progress=writing)
+                except OSError as exc:  # reads raise UserError: this is a write
+                    raise UserError(f"cannot write {OUTPUT} {output_path}: "
+                                    f"{exc.strerror or exc} (writing the output of pass "
+                                    f"{number} to {temp})") from None
+                holding.close()  # the previous pass's output (or the spool) is done
+                holding = following
+                source = Text(temp, f"temporary file of pass {number}")
             stats.append(PassStats(limit, counts.words, counts.entries, joined))
             if report:
                 report(stats[-1])
-    except OSError as exc:
-        raise UserError(f"cannot write phrases: {exc.strerror or exc}") from None
-    finally:
-        for path in temporary:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
     return stats
 
 
+def _identity(path):
+    """The input as check_outputs compares it: standard input redirected from a file is
+    that file (`w2v phrases - out.txt < out.txt` would destroy it), as /dev/stdin tells."""
+    if not is_stdin(path):
+        return path
+    try:
+        return "/dev/stdin" if stat.S_ISREG(os.fstat(0).st_mode) else None
+    except OSError:
+        return None
+
+
+def _stage(progress, stage, text):
+    """progress(nbytes) for one stage of one text, or None."""
+    if progress is None:
+        return None
+    total = text.size()
+    return lambda nbytes: progress(stage, text.name, nbytes, total)
+
+
 def count(path, min_count=MIN_COUNT, max_entries=MAX_ENTRIES, progress=None):
-    """Count words and adjacent pairs of `path` (word2phrase's LearnVocabFromTrainFile)."""
+    """Count words and adjacent pairs of `path` (word2phrase's LearnVocabFromTrainFile);
+    `path` is a file name or a Text."""
     table = collections.Counter()
     words = 0
     last = None  # the pair before the file's first word is unknown (see the docstring)
@@ -151,8 +253,8 @@ def count(path, min_count=MIN_COUNT, max_entries=MAX_ENTRIES, progress=None):
 
 
 def write(path, out, counts, threshold=THRESHOLD, progress=None):
-    """Copy `path` to the binary file `out` with pairs above `threshold` joined
-    (word2phrase's TrainModel); return how many pairs were joined."""
+    """Copy `path` (a file name or a Text) to the binary file `out` with pairs above
+    `threshold` joined (word2phrase's TrainModel); return how many pairs were joined."""
     get = counts.table.get
     min_count = counts.min_count
     floor = max(1, min_count)  # entries below min_count were dropped by word2phrase
@@ -221,25 +323,48 @@ def _pair_keys(firsts, seconds):
 
 
 def _token_chunks(path, progress=None):
-    """Lists of tokens (newlines as "</s>"), chunk by chunk, split as word2phrase reads."""
+    """Lists of tokens (newlines as "</s>"), chunk by chunk, split as word2phrase reads.
+
+    A token not ended within a block is carried to the next one, but only its first
+    MAX_TOKEN_BYTES bytes: word2phrase cuts it there, whatever its length. "\\r" bytes
+    are dropped first, as word2phrase does, so they do not count in that length.
+    """
+    text = path if isinstance(path, Text) else Text(path)
     carry = b""
-    with _open(path) as f:
-        while True:
-            block = f.read(CHUNK_BYTES)
-            if not block:
-                break  # what is left in `carry` has no whitespace after it: dropped
-            if progress:
-                progress(len(block))
-            data = carry + block
-            end = max(data.rfind(b" "), data.rfind(b"\t"), data.rfind(b"\n")) + 1
-            data, carry = data[:end], data[end:]
-            tokens = _tokens(data)
+    for block in _blocks(text):
+        if block is None:  # the end of the file (or zip member): its last token, not
+            carry = b""    # followed by whitespace, is dropped as word2phrase does
+            continue
+        if progress:
+            progress(len(block))
+        if b"\r" in block:
+            block = block.replace(b"\r", b"")
+        data = carry + block if carry else block
+        end = max(data.rfind(b" "), data.rfind(b"\t"), data.rfind(b"\n")) + 1
+        carry = data[end:end + MAX_TOKEN_BYTES]
+        if end:
+            tokens = _tokens(data[:end] if end < len(data) else data)
             if tokens:
                 yield tokens
 
 
+def _blocks(text):
+    """The content of `text` in blocks of at most CHUNK_BYTES, None after each file or zip
+    member; any read or decompression error is a UserError naming the file."""
+    with Source(text.name, text.what, read_from=text.read_from) as source, \
+            read_errors(text.name, text.what):
+        for opened in source.streams():
+            with opened as stream:
+                while True:
+                    block = stream.read(CHUNK_BYTES)
+                    if not block:
+                        break
+                    yield block
+            yield None
+
+
 def _tokens(data):
-    data = data.replace(b"\r", b"").replace(b"\n", b" </s> ")
+    data = data.replace(b"\n", b" </s> ")
     if _OTHER_WHITESPACE.search(data):
         tokens = [t for t in _SPLIT.split(data) if t]
     else:
@@ -247,19 +372,3 @@ def _tokens(data):
     if tokens and max(map(len, tokens)) > MAX_TOKEN_BYTES:
         tokens = [t[:MAX_TOKEN_BYTES] for t in tokens]
     return tokens
-
-
-def _open(path):
-    opener = _COMPRESSED.get(os.path.splitext(path)[1], open)
-    try:
-        return opener(path, "rb")
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise UserError(f"is a directory: {path}") from None
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _check_readable(path):
-    _open(path).close()
