@@ -538,3 +538,17 @@ def test_binary_with_classes_is_not_silently_ignored(tmp_path, corpus, capsys):
     assert main(["train", str(corpus), "-o", str(tmp_path / "c.txt"), "--classes", "3",
                  "--binary", *FAST[:-1], "--debug", "1"]) == 0
     assert "--binary has no effect with --classes" in capsys.readouterr().err
+
+
+def test_a_compressed_corpus_through_a_fifo_is_decompressed(tmp_path, corpus):
+    import gzip
+    reference = tmp_path / "ref.txt"
+    assert main(["train", str(corpus), "-o", str(reference), *FAST]) == 0
+    fifo = tmp_path / "corpus.txt.gz"
+    os.mkfifo(fifo)
+    data = gzip.compress(corpus.read_bytes())
+    writer = threading.Thread(target=lambda: open(fifo, "wb").write(data))
+    writer.start()
+    assert main(["train", str(fifo), "-o", str(tmp_path / "f.txt"), *FAST]) == 0
+    writer.join()
+    assert (tmp_path / "f.txt").read_bytes() == reference.read_bytes()

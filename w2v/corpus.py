@@ -173,7 +173,8 @@ class Corpus:
         done = self.bytes_read
         for index in range(start.file, len(self.paths)):
             state, name = self.files[index], self.names[index]
-            with Source(self.paths[index], "corpus") as source, read_errors(name, "corpus"):
+            with Source(name, "corpus", read_from=self.paths[index]) as source, \
+                    read_errors(name, "corpus"):
                 if compression(name) != "zip":
                     source.raw = _Limited(source.raw, state.size)
                 for member, opened in enumerate(source.streams()):
