@@ -9,101 +9,286 @@
 
 #include "train_common.h"
 
+/* Negative samples per prediction handled with every dot product taken first; more
+ * than this (never sensible) go one by one, as word2vec.c does. */
+#define W2V_MAX_NEGATIVE 63
+
 #ifndef LOOP_ENTRY
 #error "define LOOP_ENTRY before including train_loop.c"
 #endif
 
-/* Vector helpers. The dot product keeps eight-float partial sums in GCC/Clang vector
- * types: a plain float sum is a serial dependency chain the compiler may not reorder
+/* Vector helpers, in GCC/Clang vector types of W2V_VEC floats (8 unless the including file
+ * says 16, for AVX-512), with 4-float and scalar tails. The dot product keeps partial sums
+ * in vectors: a plain float sum is a serial dependency chain the compiler may not reorder
  * without -ffast-math (word2vec.c is built with -Ofast for that reason). */
-typedef float float8 __attribute__((vector_size(32)));
-typedef float float8_unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+#ifndef W2V_VEC
+#define W2V_VEC 8
+#endif
+typedef float vecf __attribute__((vector_size(W2V_VEC * 4)));
+typedef float vecf_unaligned __attribute__((vector_size(W2V_VEC * 4), aligned(4), may_alias));
+typedef float vec4 __attribute__((vector_size(16)));
+typedef float vec4_unaligned __attribute__((vector_size(16), aligned(4), may_alias));
 
-static inline float8 load8(const real *p) {
-    return *(const float8_unaligned *)p;
+static inline vecf loadv(const real *p) { return *(const vecf_unaligned *)p; }
+static inline void storev(real *p, vecf v) { *(vecf_unaligned *)p = v; }
+static inline vec4 load4(const real *p) { return *(const vec4_unaligned *)p; }
+static inline void store4(real *p, vec4 v) { *(vec4_unaligned *)p = v; }
+
+static inline real sum4(vec4 v) { return (v[0] + v[1]) + (v[2] + v[3]); }
+
+static inline real sumv(vecf v) {
+    vec4 s = {v[0], v[1], v[2], v[3]};
+    for (int k = 4; k < W2V_VEC; k += 4) s += (vec4){v[k], v[k + 1], v[k + 2], v[k + 3]};
+    return sum4(s);
 }
 
 static inline real dot(const real *a, const real *b, int n) {
-    float8 acc0 = {0}, acc1 = {0};
+    vecf acc0 = {0}, acc1 = {0};
     int i = 0;
-    for (; i + 16 <= n; i += 16) {
-        acc0 += load8(a + i) * load8(b + i);
-        acc1 += load8(a + i + 8) * load8(b + i + 8);
+    for (; i + 2 * W2V_VEC <= n; i += 2 * W2V_VEC) {
+        acc0 += loadv(a + i) * loadv(b + i);
+        acc1 += loadv(a + i + W2V_VEC) * loadv(b + i + W2V_VEC);
     }
-    for (; i + 8 <= n; i += 8) acc0 += load8(a + i) * load8(b + i);
-    acc0 += acc1;
-    real s = ((acc0[0] + acc0[1]) + (acc0[2] + acc0[3])) + ((acc0[4] + acc0[5]) + (acc0[6] + acc0[7]));
+    if (i + W2V_VEC <= n) {
+        acc0 += loadv(a + i) * loadv(b + i);
+        i += W2V_VEC;
+    }
+    real s = sumv(acc0 + acc1);
+    if (i + 4 <= n) {
+        s += sum4(load4(a + i) * load4(b + i));
+        i += 4;
+    }
     for (; i < n; i++) s += a[i] * b[i];
     return s;
+}
+
+/* dot(in, rows[k]) for four rows at once: `in` is loaded once for the four, and the four
+ * sums run side by side. Each is computed exactly as dot() computes it. */
+static inline void dot4(const real *in, real *const rows[4], int n, real out[4]) {
+    vecf acc0[4] = {{0}}, acc1[4] = {{0}};
+    int i = 0;
+    for (; i + 2 * W2V_VEC <= n; i += 2 * W2V_VEC) {
+        vecf x0 = loadv(in + i), x1 = loadv(in + i + W2V_VEC);
+        for (int k = 0; k < 4; k++) {
+            acc0[k] += x0 * loadv(rows[k] + i);
+            acc1[k] += x1 * loadv(rows[k] + i + W2V_VEC);
+        }
+    }
+    if (i + W2V_VEC <= n) {
+        vecf x0 = loadv(in + i);
+        for (int k = 0; k < 4; k++) acc0[k] += x0 * loadv(rows[k] + i);
+        i += W2V_VEC;
+    }
+    for (int k = 0; k < 4; k++) {
+        real s = sumv(acc0[k] + acc1[k]);
+        int j = i;
+        if (j + 4 <= n) {
+            s += sum4(load4(in + j) * load4(rows[k] + j));
+            j += 4;
+        }
+        for (; j < n; j++) s += in[j] * rows[k][j];
+        out[k] = s;
+    }
+}
+
+/* out[k] = dot(in, rows[k]) for `count` rows. */
+static inline void dots(const real *in, real *const *rows, int count, int n, real *out) {
+    int k = 0;
+    for (; k + 4 <= count; k += 4) dot4(in, rows + k, n, out + k);
+    for (; k < count; k++) out[k] = dot(in, rows[k], n);
+}
+
+/* Several logistic units' updates from one input, in one pass: for each element, the
+ * error gets g[k] times row k as it was, then row k gets g[k] times the input, for k in
+ * order. The same operations in the same order as one unit after the other (the rows
+ * must be distinct), with the error element kept in a register throughout. */
+static inline void logistic_updates(const real *restrict in, real *const *rows,
+                                    const real *g, int count, real *restrict error, int dim) {
+    int i = 0;
+    /* Three vectors at a time: each element's error is a chain of `count` multiply-adds,
+     * and three independent chains keep the FMA units busy while each waits. */
+    for (; i + 3 * W2V_VEC <= dim; i += 3 * W2V_VEC) {
+        vecf e0 = loadv(error + i), e1 = loadv(error + i + W2V_VEC),
+             e2 = loadv(error + i + 2 * W2V_VEC);
+        vecf x0 = loadv(in + i), x1 = loadv(in + i + W2V_VEC), x2 = loadv(in + i + 2 * W2V_VEC);
+        for (int k = 0; k < count; k++) {
+            real *row = rows[k] + i;
+            vecf r0 = loadv(row), r1 = loadv(row + W2V_VEC), r2 = loadv(row + 2 * W2V_VEC);
+            e0 += g[k] * r0;
+            e1 += g[k] * r1;
+            e2 += g[k] * r2;
+            storev(row, r0 + g[k] * x0);
+            storev(row + W2V_VEC, r1 + g[k] * x1);
+            storev(row + 2 * W2V_VEC, r2 + g[k] * x2);
+        }
+        storev(error + i, e0);
+        storev(error + i + W2V_VEC, e1);
+        storev(error + i + 2 * W2V_VEC, e2);
+    }
+    for (; i + W2V_VEC <= dim; i += W2V_VEC) {
+        vecf e = loadv(error + i), x = loadv(in + i);
+        for (int k = 0; k < count; k++) {
+            vecf r = loadv(rows[k] + i);
+            e += g[k] * r;
+            storev(rows[k] + i, r + g[k] * x);
+        }
+        storev(error + i, e);
+    }
+    if (i + 4 <= dim) {
+        vec4 e = load4(error + i), x = load4(in + i);
+        for (int k = 0; k < count; k++) {
+            vec4 r = load4(rows[k] + i);
+            e += g[k] * r;
+            store4(rows[k] + i, r + g[k] * x);
+        }
+        store4(error + i, e);
+        i += 4;
+    }
+    for (; i < dim; i++) {
+        real e = error[i];
+        for (int k = 0; k < count; k++) {
+            real r = rows[k][i];
+            e += g[k] * r;
+            rows[k][i] = r + g[k] * in[i];
+        }
+        error[i] = e;
+    }
 }
 
 static inline void axpy(real g, const real *restrict x, real *restrict y, int n) {
     for (int i = 0; i < n; i++) y[i] += g * x[i];
 }
 
-/* One logistic unit shared by hs and ns: updates `error` (the input's gradient) and
- * the output row, adds the unit's loss. Returns nothing; the caller picks the clipping. */
-static inline void logistic_update(const real *in, real *out_row, real *error, real g, int dim) {
-    axpy(g, out_row, error, dim);
-    axpy(g, in, out_row, dim);
+/* One logistic unit's update, in one pass over the output row: the input's gradient
+ * `error` gets g times the row as it was, then the row gets g times the input (word2vec.c's
+ * two loops, fused: the same operations on every element, in the same order). */
+static inline void logistic_update(const real *restrict in, real *restrict out_row,
+                                   real *restrict error, real g, int dim) {
+    for (int i = 0; i < dim; i++) {
+        real r = out_row[i];
+        error[i] += g * r;
+        out_row[i] = r + g * in[i];
+    }
 }
 
-/* -log p(label | f): table lookup inside the clip range, the asymptote outside it. */
-static inline double unit_loss(const w2v_model *m, real f, int label) {
-    if (f > W2V_MAX_EXP) return label ? 0.0 : f;
-    if (f < -W2V_MAX_EXP) return label ? -f : 0.0;
-    if (f != f) return f;  /* NaN: the loss turns NaN, and the driver stops the run */
-    int i = sigmoid_index(f);
-    return label ? -m->log_sigmoid_table[i] : -m->log_one_minus_table[i];
+/* -log p(label | f) outside the table's range [-6, 6]: the asymptote (NaN stays NaN, so
+ * that the loss turns NaN and the driver stops the run). */
+static inline double loss_outside(real f, int label) {
+    if (f > 0) return label ? 0.0 : f;
+    if (f < 0) return label ? -f : 0.0;
+    return f;
 }
 
-/* Hierarchical softmax: predict `word` through its Huffman path from input `in`. */
+static inline void prefetch_row(const real *row, int dim) {
+    const char *p = (const char *)row, *end = (const char *)(row + dim);
+    for (; p < end; p += 64) __builtin_prefetch(p);
+}
+
+/* Hierarchical softmax: predict `word` through its Huffman path from input `in`.
+ * word2vec.c walks the path node by node: dot, gradient, update. The nodes of a path are
+ * distinct and `in` does not change along it, so every dot product can be taken first
+ * (their rows are all in flight at once), then every update made in one pass: the same
+ * numbers, in the same order, as the walk. */
 static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
     const int dim = m->dim;
     const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int len = m->code_lengths[word];
+    const real alpha = t->alpha;
+    real *rows[W2V_MAX_CODE_LENGTH], f[W2V_MAX_CODE_LENGTH], g[W2V_MAX_CODE_LENGTH];
+    for (int d = 0; d < len; d++) rows[d] = m->hs_vectors + (int64_t)point[d] * dim;
+    dots(in, rows, len, dim, f);
+    double loss = 0;  /* kept in a register, added once */
+    int active = 0;
     for (int d = 0; d < len; d++) {
-        real *row = m->hs_vectors + (int64_t)point[d] * dim;
-        real f = dot(in, row, dim);
         int label = 1 - code[d];
-        t->loss += unit_loss(m, f, label);
         /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns); written
          * so that NaN is skipped too and never reaches the table index */
-        if (!(f > -W2V_MAX_EXP && f < W2V_MAX_EXP)) continue;
-        real g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
-        logistic_update(in, row, t->hidden_error, g, dim);
+        if (!(f[d] > -W2V_MAX_EXP && f[d] < W2V_MAX_EXP)) {
+            loss += loss_outside(f[d], label);
+            continue;
+        }
+        int i = sigmoid_index(f[d]);
+        loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
+        g[active] = (label - m->sigmoid_table[i]) * alpha;
+        rows[active++] = rows[d];
     }
+    logistic_updates(in, rows, g, active, t->hidden_error, dim);
+    t->loss += loss;
+}
+
+/* The rows of a word's Huffman path, fetched ahead of their use. */
+static inline void prefetch_path(const w2v_model *m, int32_t word) {
+    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int len = m->code_lengths[word];
+    for (int d = 0; d < len; d++) prefetch_row(m->hs_vectors + (int64_t)point[d] * m->dim, m->dim);
+}
+
+/* word2vec.c's negative draw from generator value r, for the target `word`: </s> from the
+ * table is replaced by a uniform word id; -1 when equal to the target (skipped). */
+static inline int32_t negative_for(const w2v_model *m, uint64_t r, int32_t word) {
+    int32_t target = draw_noise_word(m, r);
+    if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
+    return target == word ? -1 : target;
 }
 
 /* Negative sampling: `word` as positive, `negative` noise words as negatives. */
 static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
     const int dim = m->dim;
+    const real alpha = t->alpha;
+    real *error = t->hidden_error;
     int n = 0;
     /* Draw all targets first (same generator sequence as word2vec.c, which draws them one
      * by one) so their rows can be prefetched while earlier ones are computed. */
     t->negatives[n++] = word;
     for (int d = 0; d < m->negative; d++) {
-        uint64_t r = next_rand(&t->next_random);
-        int32_t target = draw_noise_word(m, r);
-        /* word2vec.c: </s> drawn from the table is replaced by a uniform word id */
-        if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
-        if (target == word) continue;  /* word2vec.c: a negative equal to the target is skipped */
+        int32_t target = negative_for(m, next_rand(&t->next_random), word);
+        if (target < 0) continue;  /* word2vec.c: a negative equal to the target is skipped */
         t->negatives[n++] = target;
+        prefetch_row(m->ns_vectors + (int64_t)target * dim, dim);
+    }
+    /* The next call (the next context of this word, usually) draws the next `negative`
+     * values of the generator: their rows are fetched now, while this call computes.
+     * The generator is only peeked at, never advanced. */
+    uint64_t ahead = t->next_random;
+    for (int d = 0; d < m->negative; d++) {
+        int32_t target = draw_noise_word(m, next_rand(&ahead));
         __builtin_prefetch(m->ns_vectors + (int64_t)target * dim);
     }
+    /* As in hs_step: when the targets are distinct (a noise word drawn twice is rare),
+     * every dot product can be taken before any update, with the same numbers. */
+    real *rows[W2V_MAX_NEGATIVE + 1], f[W2V_MAX_NEGATIVE + 1], g[W2V_MAX_NEGATIVE + 1];
+    int distinct = n <= W2V_MAX_NEGATIVE + 1;
+    for (int d = 0; d < n && distinct; d++) {
+        rows[d] = m->ns_vectors + (int64_t)t->negatives[d] * dim;
+        for (int e = 1; e < d; e++) distinct &= t->negatives[e] != t->negatives[d];
+    }
+    double loss = 0;
+    if (distinct) dots(in, rows, n, dim, f);
     for (int d = 0; d < n; d++) {
         real *row = m->ns_vectors + (int64_t)t->negatives[d] * dim;
         int label = d == 0;
-        real f = dot(in, row, dim);
-        real g;
-        if (f > W2V_MAX_EXP) g = (label - 1) * t->alpha;
-        else if (f < -W2V_MAX_EXP) g = (label - 0) * t->alpha;
-        else if (f == f) g = (label - m->sigmoid_table[sigmoid_index(f)]) * t->alpha;
-        else g = 0;  /* NaN: no table lookup; the loss turns NaN and the run stops */
-        t->loss += unit_loss(m, f, label);
-        logistic_update(in, row, t->hidden_error, g, dim);
+        real fd = distinct ? f[d] : dot(in, row, dim);
+        real gd;
+        if (fd > W2V_MAX_EXP) {
+            gd = (label - 1) * alpha;
+            loss += loss_outside(fd, label);
+        } else if (fd < -W2V_MAX_EXP) {
+            gd = (label - 0) * alpha;
+            loss += loss_outside(fd, label);
+        } else if (fd == fd) {
+            int i = sigmoid_index(fd);
+            gd = (label - m->sigmoid_table[i]) * alpha;
+            loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
+        } else {
+            gd = 0;  /* NaN: no table lookup; the loss turns NaN and the run stops */
+            loss += fd;
+        }
+        if (distinct) g[d] = gd;
+        else logistic_update(in, row, error, gd, dim);
     }
+    if (distinct) logistic_updates(in, rows, g, n, error, dim);
+    t->loss += loss;
 }
 
 /* The exact softmax over the whole vocabulary (textbook objective; O(V * dim)). */
@@ -153,6 +338,13 @@ static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
     const int32_t *sen = t->sentence;
     for (int pos = 0; pos < len; pos++) {
         int32_t word = sen[pos];
+        /* what the next position needs and this one does not: its target's path, and
+         * the input row entering its window */
+        if (pos + 1 < len) {
+            if (m->hs) prefetch_path(m, sen[pos + 1]);
+            if (pos + 1 + m->window < len)
+                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
+        }
         /* dynamic window: word2vec.c shrinks it by b, uniform in 0..window-1 */
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
         int lo, hi;
@@ -175,6 +367,11 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
     real *hidden = t->hidden;
     for (int pos = 0; pos < len; pos++) {
         int32_t word = sen[pos];
+        if (pos + 1 < len) {  /* as in skip-gram: fetch what the next position adds */
+            if (m->hs) prefetch_path(m, sen[pos + 1]);
+            if (pos + 1 + m->window < len)
+                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
+        }
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
         int lo, hi, used = 0;
         window_span(m->window, b, pos, len, &lo, &hi);

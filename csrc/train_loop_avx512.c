@@ -6,6 +6,7 @@
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,prefer-vector-width=512")
 #endif
 #define LOOP_ENTRY w2v_train_ids_avx512
+#define W2V_VEC 16
 #include "train_loop.c"
 #if defined(__clang__)
 #pragma clang attribute pop
