@@ -552,3 +552,12 @@ def test_a_compressed_corpus_through_a_fifo_is_decompressed(tmp_path, corpus):
     assert main(["train", str(fifo), "-o", str(tmp_path / "f.txt"), *FAST]) == 0
     writer.join()
     assert (tmp_path / "f.txt").read_bytes() == reference.read_bytes()
+
+
+@pytest.mark.parametrize("args", [["classes", "{v}", "3", "--iterations", "99999999999"],
+                                  ["plot", "{v}", "g0w0", "--neighbours", "99999999999"],
+                                  ["classes", "{v}", "99999999999999999999"],
+                                  ["similar", "{v}", "g0w0", "--top", "0"]])
+def test_absurd_numbers_for_the_companion_commands(vectors_file, capsys, args):
+    code = main([a.format(v=vectors_file) for a in args])
+    one_error_line(capsys, code, 2)

@@ -288,7 +288,7 @@ class _ByteProgress:
 @click.argument("k", type=click.IntRange(min=1))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the classes here  [default: stdout]")
-@click.option("--iterations", default=10, type=click.IntRange(min=0),
+@click.option("--iterations", default=10, type=click.IntRange(0, 10000),
               help="k-means iterations (word2vec.c: 10).")
 @click.option("--sort", "sort_by_class", is_flag=True,
               help="Order the lines by class (word order within a class).")
@@ -355,7 +355,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
 @click.argument("words", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="words.png",
               help="Picture to write: .png, .svg or .pdf.")
-@click.option("--neighbours", "--neighbors", default=0, type=click.IntRange(min=0),
+@click.option("--neighbours", "--neighbors", default=0, type=click.IntRange(0, 100),
               help="Also show this many nearest words of each word.")
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca",
               help="Projection to 2-D (t-SNE needs scikit-learn).")
