@@ -46,6 +46,7 @@ typedef struct w2v_model {
     const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
     int64_t vocab_size;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
+    int batch;                    /* --batch: skip-gram's contexts share their outputs */
     double starting_alpha, min_alpha;
     int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */
@@ -65,6 +66,13 @@ typedef struct w2v_thread {
     real *scores;                 /* vocab_size, for the exact softmax only */
     int32_t sentence[W2V_MAX_SENTENCE + 1];
     int32_t *negatives;           /* negative + 1 targets drawn ahead, to prefetch their rows */
+    /* batched mode's scratch: a position's context rows and output rows, its gradients
+     * (contexts x outputs) and its input errors (contexts x dim) */
+    real **batch_in;
+    real **batch_out;
+    int batch_outputs;            /* room in batch_out: max(negative + 1, code length) */
+    real *batch_grad;
+    real *batch_err;
 } w2v_thread;
 
 void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);

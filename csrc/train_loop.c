@@ -397,6 +397,149 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
     }
 }
 
+/* ------------------------------------------------------------- batched mode (--batch)
+ *
+ * Skip-gram in the spirit of pWord2Vec's HogBatch (Ji et al., 2016): the contexts of one
+ * target word share its outputs, the target's Huffman path or one set of negative samples
+ * drawn once for the position instead of once per context, so that the k context rows I
+ * and the n output rows O meet in three small matrix products on rows held in cache:
+ *
+ *     S = I O^T,  G = (label - sigmoid(S)) alpha,  I += G O,  O += G^T I
+ *
+ * every product taken with the values from before the position's updates. word2vec.c
+ * instead updates context by context, each seeing the previous ones' changes, and draws
+ * fresh negatives for every context. */
+
+/* word2vec.c's negative-sampling gradient for one unit, and its loss. */
+static inline real ns_gradient(const w2v_model *m, real f, int label, real alpha,
+                               double *loss) {
+    if (f > W2V_MAX_EXP) {
+        *loss += loss_outside(f, label);
+        return (label - 1) * alpha;
+    }
+    if (f < -W2V_MAX_EXP) {
+        *loss += loss_outside(f, label);
+        return (label - 0) * alpha;
+    }
+    if (f != f) {
+        *loss += f;
+        return 0;
+    }
+    int i = sigmoid_index(f);
+    *loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
+    return (label - m->sigmoid_table[i]) * alpha;
+}
+
+/* word2vec.c's hierarchical-softmax gradient: none outside [-6, 6]. */
+static inline real hs_gradient(const w2v_model *m, real f, int label, real alpha,
+                               double *loss) {
+    if (!(f > -W2V_MAX_EXP && f < W2V_MAX_EXP)) {
+        *loss += loss_outside(f, label);
+        return 0;
+    }
+    int i = sigmoid_index(f);
+    *loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
+    return (label - m->sigmoid_table[i]) * alpha;
+}
+
+/* err[i] = sum_j G[i][j] O[j] for the k inputs (the old O), then O[j] += sum_i G[i][j]
+ * I[i] (the old I), then I[i] += err[i]. Rows may repeat (a word twice in a window, a
+ * noise word drawn twice): every delta is then added, none lost. */
+static void batch_update(real *const *in, int k, real *const *out, int n, const real *G,
+                         real *err, int dim) {
+    for (int i = 0; i < k; i++) {
+        real *e = err + (int64_t)i * dim;
+        const real *g = G + (int64_t)i * n;
+        int c = 0;
+        for (; c + W2V_VEC <= dim; c += W2V_VEC) {
+            vecf acc = {0};
+            for (int j = 0; j < n; j++) acc += g[j] * loadv(out[j] + c);
+            storev(e + c, acc);
+        }
+        for (; c < dim; c++) {
+            real acc = 0;
+            for (int j = 0; j < n; j++) acc += g[j] * out[j][c];
+            e[c] = acc;
+        }
+    }
+    for (int j = 0; j < n; j++) {
+        real *o = out[j];
+        int c = 0;
+        for (; c + W2V_VEC <= dim; c += W2V_VEC) {
+            vecf acc = loadv(o + c);
+            for (int i = 0; i < k; i++) acc += G[(int64_t)i * n + j] * loadv(in[i] + c);
+            storev(o + c, acc);
+        }
+        for (; c < dim; c++) {
+            real acc = o[c];
+            for (int i = 0; i < k; i++) acc += G[(int64_t)i * n + j] * in[i][c];
+            o[c] = acc;
+        }
+    }
+    for (int i = 0; i < k; i++) {
+        real *row = in[i];
+        const real *e = err + (int64_t)i * dim;
+        int c = 0;
+        for (; c + W2V_VEC <= dim; c += W2V_VEC) storev(row + c, loadv(row + c) + loadv(e + c));
+        for (; c < dim; c++) row[c] += e[c];
+    }
+}
+
+static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {
+    const int dim = m->dim;
+    const int32_t *sen = t->sentence;
+    const int n_max = t->batch_outputs;
+    real **in = t->batch_in, **out = t->batch_out, *G = t->batch_grad;
+    for (int pos = 0; pos < len; pos++) {
+        int32_t word = sen[pos];
+        if (pos + 1 < len) {
+            if (m->hs) prefetch_path(m, sen[pos + 1]);
+            if (pos + 1 + m->window < len)
+                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
+        }
+        int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
+        int lo, hi, k = 0;
+        window_span(m->window, b, pos, len, &lo, &hi);
+        for (int a = lo; a < hi; a++)
+            if (a != m->window) in[k++] = m->input_vectors + (int64_t)sen[pos - m->window + a] * dim;
+        if (!k) continue;
+        double loss = 0;
+        const real alpha = t->alpha;
+        if (m->hs) {
+            const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
+            const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+            const int n = m->code_lengths[word];
+            for (int d = 0; d < n; d++) out[d] = m->hs_vectors + (int64_t)point[d] * dim;
+            for (int i = 0; i < k; i++) {
+                real *g = G + (int64_t)i * n;
+                dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
+                for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &loss);
+            }
+            batch_update(in, k, out, n, G, t->batch_err, dim);
+        }
+        if (m->negative > 0) {
+            int n = 0;
+            out[n++] = m->ns_vectors + (int64_t)word * dim;
+            for (int d = 0; d < m->negative && n < n_max; d++) {
+                int32_t target = negative_for(m, next_rand(&t->next_random), word);
+                if (target >= 0) out[n++] = m->ns_vectors + (int64_t)target * dim;
+            }
+            uint64_t ahead = t->next_random;  /* the next position's draws, peeked at */
+            next_rand(&ahead);
+            for (int d = 0; d < m->negative; d++)
+                __builtin_prefetch(m->ns_vectors + (int64_t)draw_noise_word(m, next_rand(&ahead)) * dim);
+            for (int i = 0; i < k; i++) {
+                real *g = G + (int64_t)i * n;
+                dots(in[i], out, n, dim, g);
+                for (int d = 0; d < n; d++) g[d] = ns_gradient(m, g[d], d == 0, alpha, &loss);
+            }
+            batch_update(in, k, out, n, G, t->batch_err, dim);
+        }
+        t->loss += loss;
+        t->loss_examples += k;
+    }
+}
+
 int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) {
     int64_t i = 0;
     while (i < count) {
@@ -415,6 +558,7 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
             if (len >= W2V_MAX_SENTENCE) break;
         }
         if (m->cbow) train_sentence_cbow(m, t, len);
+        else if (m->batch) train_sentence_sg_batch(m, t, len);
         else train_sentence_sg(m, t, len);
     }
     /* no flush here: alpha changes every 10k words wherever batches end, so one thread

@@ -53,3 +53,35 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, kernel):
     assert moved > 1e-3  # training did something
     for got, want in zip(vectors, expected):
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+@pytest.mark.parametrize("kernel", _train.available_kernels())
+@pytest.mark.parametrize("hs, negative", [(False, 3), (True, 0), (True, 2)],
+                         ids=["ns", "hs", "hs+ns"])
+def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
+    from reference_batch import BatchReferenceTrainer
+    rng = np.random.default_rng(1)
+    ids = rng.integers(1, V, 400).astype(np.int32)
+    ids[::37] = 0
+    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
+    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)
+    codes, points, lengths = toy_tree()
+    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
+    distinct[:, :3] = [[w % (V - 1), (w + 4) % (V - 1), (w + 8) % (V - 1)] for w in range(V)]
+    vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
+               np.zeros((V, DIM), np.float32)]
+    shared = _train.SharedModel(
+        input_vectors=vectors[0], hs_vectors=vectors[1] if hs else None,
+        ns_vectors=vectors[2] if negative else None, softmax_vectors=None, codes=codes,
+        points=distinct, code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
+        window=WINDOW, negative=negative, hs=hs, softmax=False, cbow=False, cbow_mean=True,
+        alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel, batch=True)
+    _train.ThreadState(shared, SEED).train(ids)
+
+    expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
+                np.zeros((V, DIM), np.float32)]
+    BatchReferenceTrainer(*expected, codes, distinct, lengths, weights, keep, WINDOW, negative,
+                          hs, False, ALPHA, SEED).train(ids)
+    assert np.abs(vectors[0] - _train.init_input_vectors(V, DIM, 1)).max() > 1e-3
+    for got, want in zip(vectors, expected):
+        np.testing.assert_allclose(got, want, atol=2e-6)

@@ -17,12 +17,14 @@ SMALL = dict(size=20, window=3, sample=0, min_count=1, iter=8, threads=2, debug=
 
 COMBINATIONS = [
     (cbow, loss) for cbow in (True, False) for loss in ("ns", "hs", "hs+ns", "softmax")
-]
+] + [(False, "batch-ns"), (False, "batch-hs")]
 
 
 def loss_options(loss):
     return {"ns": dict(hs=False, negative=5), "hs": dict(hs=True, negative=0),
-            "hs+ns": dict(hs=True, negative=3), "softmax": dict(softmax=True, negative=0)}[loss]
+            "hs+ns": dict(hs=True, negative=3), "softmax": dict(softmax=True, negative=0),
+            "batch-ns": dict(negative=5, batch=True),
+            "batch-hs": dict(hs=True, negative=0, batch=True)}[loss]
 
 
 def nearest(vectors, index, k):

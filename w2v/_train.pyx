@@ -16,6 +16,7 @@ cdef extern from "train_kernels.h":
     ctypedef float real
     int W2V_EXP_TABLE_SIZE
     int W2V_MAX_CODE_LENGTH
+    int W2V_MAX_SENTENCE
     int W2V_SCHEDULE_WORD2VEC
     int W2V_SCHEDULE_LINEAR
     ctypedef int64_t (*w2v_train_fn)(const w2v_model *m, w2v_thread *t, const int32_t *ids,
@@ -35,7 +36,7 @@ cdef extern from "train_kernels.h":
         const int32_t *noise_aliases
         const real *keep_thresholds
         int64_t vocab_size
-        int dim, window, negative, hs, softmax, cbow, cbow_mean
+        int dim, window, negative, hs, softmax, cbow, cbow_mean, batch
         double starting_alpha, min_alpha
         int schedule
         int64_t total_words
@@ -51,6 +52,11 @@ cdef extern from "train_kernels.h":
         real *hidden_error
         real *scores
         int32_t *negatives
+        real **batch_in
+        real **batch_out
+        int batch_outputs
+        real *batch_grad
+        real *batch_err
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
     void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
     void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
@@ -157,7 +163,8 @@ cdef class SharedModel:
     def __init__(self, *, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
                  codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
-                 double alpha, min_alpha, int64_t total_words, kernel=None):
+                 double alpha, min_alpha, int64_t total_words, kernel=None,
+                 bint batch=False):
         """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
         floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's).
         kernel: the compiled loop to run (see available_kernels); None: chosen_kernel()."""
@@ -209,6 +216,7 @@ cdef class SharedModel:
         self.model.softmax = softmax
         self.model.cbow = cbow
         self.model.cbow_mean = cbow_mean
+        self.model.batch = batch
         self.model.starting_alpha = alpha
         if min_alpha is None:
             self.model.schedule = W2V_SCHEDULE_WORD2VEC
@@ -248,7 +256,23 @@ cdef class ThreadState:
         scores = np.zeros(max(shared.model.vocab_size, 1) if shared.model.softmax else 1,
                           dtype=np.float32)
         negatives = np.zeros(shared.model.negative + 1, dtype=np.int32)
-        self._buffers = (hidden, hidden_error, scores, negatives)
+        # the batched mode's scratch (see train_loop.c): at most 2 * window contexts, and
+        # never more than a sentence holds
+        contexts = min(2 * shared.model.window, W2V_MAX_SENTENCE) if shared.model.batch else 1
+        outputs = max(shared.model.negative + 1, W2V_MAX_CODE_LENGTH)
+        batch_in = np.zeros(contexts, dtype=np.intp)
+        batch_out = np.zeros(outputs, dtype=np.intp)
+        batch_grad = np.zeros(contexts * outputs, dtype=np.float32)
+        batch_err = np.zeros(contexts * dim, dtype=np.float32)
+        self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,
+                         batch_grad, batch_err)
+        cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out
+        cdef real[::1] bg = batch_grad, be = batch_err
+        self.state.batch_in = <real **>&bi[0]
+        self.state.batch_out = <real **>&bo[0]
+        self.state.batch_outputs = outputs
+        self.state.batch_grad = &bg[0]
+        self.state.batch_err = &be[0]
         cdef real[::1] h = hidden, he = hidden_error, sc = scores
         cdef int32_t[::1] ng = negatives
         self.shared = shared

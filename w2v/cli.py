@@ -82,6 +82,10 @@ D = DEFAULTS
               help="Prune rare words while counting to keep at most this many  [default: 21M]")
 @click.option("--output-vectors", type=click.Choice(OUTPUT_CHOICES), default=D.output_vectors,
               help="Which matrix to write: input (word2vec.c), output/context, or their sum.")
+@click.option("--batch", is_flag=True, default=D.batch,
+              help="Faster skip-gram: a word's contexts share one set of negatives (or its "
+                   "Huffman path) and are updated together (see README; not word2vec.c's "
+                   "exact updates).")
 @click.option("--save-model", metavar="FILE",
               help="Also save the model (vocabulary, counts, matrices, options) here, to "
                    "continue training it later with --from-model.")

@@ -93,6 +93,7 @@ class TrainConfig:
     checkpoint_every: Optional[float] = None  # seconds between checkpoints (None: only on stop)
     from_model: Optional[str] = None    # continue training this model on the corpus
     update_vocab: bool = False          # with from_model: add the corpus's new words
+    batch: bool = False                 # skip-gram's contexts share their outputs (HogBatch)
 
     @property
     def starting_alpha(self):

@@ -290,7 +290,8 @@ class _Job:
             keep_thresholds=keep, window=config.window, negative=config.negative,
             hs=config.hs, softmax=config.softmax, cbow=config.cbow,
             cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
-            min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1)
+            min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1,
+            batch=config.batch)
 
     def train_passes(self, result):
         config = self.config
