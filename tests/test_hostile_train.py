@@ -561,3 +561,20 @@ def test_a_compressed_corpus_through_a_fifo_is_decompressed(tmp_path, corpus):
 def test_absurd_numbers_for_the_companion_commands(vectors_file, capsys, args):
     code = main([a.format(v=vectors_file) for a in args])
     one_error_line(capsys, code, 2)
+
+
+@pytest.mark.parametrize("extension", [".gz", ".bz2", ".xz"])
+def test_compressed_output_names_get_compressed_files(tmp_path, corpus, extension):
+    plain = tmp_path / "v.txt"
+    packed = tmp_path / f"v.txt{extension}"
+    vocab = tmp_path / f"vocab.txt{extension}"
+    assert main(["train", str(corpus), "-o", str(plain), *FAST]) == 0
+    assert main(["train", str(corpus), "-o", str(packed), "--save-vocab", str(vocab),
+                 *FAST]) == 0
+    opener = {".gz": __import__("gzip").open, ".bz2": __import__("bz2").open,
+              ".xz": __import__("lzma").open}[extension]
+    with opener(packed, "rb") as f:
+        assert f.read() == plain.read_bytes()
+    with opener(vocab, "rb") as f:
+        assert f.read().startswith(b"</s> 400\n")
+    assert w2v.load(str(packed)).words == w2v.load(str(plain)).words

@@ -122,7 +122,7 @@ def save_model(path, model, what="model file"):
     }
     if model.progress is not None:
         header["progress"] = model.progress
-    with atomic_output(path, what=what) as out:
+    with atomic_output(path, what=what, compress=False) as out:  # a zip, always
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
             archive.writestr("model.json", json.dumps(header, indent=1, sort_keys=True))
             archive.writestr("vocab.txt", model.vocab.to_bytes())

@@ -25,9 +25,12 @@ Each temporary file is locked (flock) by the process writing it. A run killed wi
 SIGKILL cannot remove its file, so every later write of the same output first removes
 the temporary files of that output that no live process holds.
 """
+import bz2
 import contextlib
 import fcntl
+import gzip
 import io
+import lzma
 import os
 import secrets
 import stat
@@ -171,38 +174,52 @@ def _input_identity(path):
 # -------------------------------------------------------------------------- writing
 
 @contextlib.contextmanager
-def atomic_output(path, mode="wb", what="output"):
+def atomic_output(path, mode="wb", what="output", compress=True):
     """A file object for writing `path`; see the module's docstring."""
-    with atomic_outputs([path], mode, what) as (out,):
+    with atomic_outputs([path], mode, what, compress) as (out,):
         yield out
 
 
 @contextlib.contextmanager
-def atomic_outputs(paths, mode="wb", what="output"):
-    """File objects for writing several files that must be replaced together."""
+def atomic_outputs(paths, mode="wb", what="output", compress=True):
+    """File objects for writing several files that must be replaced together. With
+    `compress`, a name ending in .gz, .bz2 or .xz gets its content compressed so (the
+    readers decompress by the same rule)."""
     targets = [check_output(p, what) for p in paths]
     with contextlib.ExitStack() as stack:
-        files, temps = [], []
+        raws, files, temps = [], [], []
         for target in targets:
             if target.in_place:
-                files.append(stack.enter_context(_open_in_place(target)))
+                raw = stack.enter_context(_open_in_place(target))
                 temps.append(None)
             else:
                 fd, temp = stack.enter_context(_temporary_sibling(target.real, what,
                                                                   target.path))
-                files.append(stack.enter_context(os.fdopen(os.dup(fd), mode)))
+                raw = stack.enter_context(os.fdopen(os.dup(fd), mode))
                 temps.append(temp)
+            raws.append(raw)
+            compressor = _COMPRESSORS.get(os.path.splitext(target.path)[1].lower())
+            files.append(compressor(raw) if compress and compressor else raw)
         try:
             yield files
-            for f, temp in zip(files, temps):
-                f.flush()
+            for f, raw, temp in zip(files, raws, temps):
+                if f is not raw:
+                    f.close()  # writes the compressed stream's end
+                raw.flush()
                 if temp is not None:
-                    os.fsync(f.fileno())
+                    os.fsync(raw.fileno())
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
         _replace_together(targets, temps)
     if what != "checkpoint":
         _written.extend(t.path for t in targets)
+
+
+_COMPRESSORS = {  # mtime 0: the same content gives the same bytes
+    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", mtime=0),
+    ".bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),
+    ".xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),
+}
 
 
 def _open_in_place(target):
