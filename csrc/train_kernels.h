@@ -72,7 +72,10 @@ typedef struct w2v_thread {
     real **batch_out;
     int batch_outputs;            /* room in batch_out: max(negative + 1, code length) */
     real *batch_grad;
-    real *batch_err;
+    real *batch_err;              /* also the slices of the distinct-rows update */
+    real **batch_spare;           /* contexts, one per occurrence */
+    real *batch_zero;             /* dim zeros: the padding rows of an output block */
+    real *batch_sink;             /* where the padding rows' results go */
 } w2v_thread;
 
 void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);

@@ -224,6 +224,16 @@ static inline void prefetch_path(const w2v_model *m, int32_t word) {
     for (int d = 0; d < len; d++) prefetch_row(m->hs_vectors + (int64_t)point[d] * m->dim, m->dim);
 }
 
+/* What position `next` needs and the one before it did not: its target's Huffman path
+ * or output row, and the input row entering its window. */
+static inline void prefetch_next_position(const w2v_model *m, const int32_t *sen, int next,
+                                          int len) {
+    if (m->hs) prefetch_path(m, sen[next]);
+    if (m->negative > 0) prefetch_row(m->ns_vectors + (int64_t)sen[next] * m->dim, m->dim);
+    if (next + m->window < len)
+        prefetch_row(m->input_vectors + (int64_t)sen[next + m->window] * m->dim, m->dim);
+}
+
 /* word2vec.c's negative draw from generator value r, for the target `word`: </s> from the
  * table is replaced by a uniform word id; -1 when equal to the target (skipped). */
 static inline int32_t negative_for(const w2v_model *m, uint64_t r, int32_t word) {
@@ -253,7 +263,7 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     uint64_t ahead = t->next_random;
     for (int d = 0; d < m->negative; d++) {
         int32_t target = draw_noise_word(m, next_rand(&ahead));
-        __builtin_prefetch(m->ns_vectors + (int64_t)target * dim);
+        __builtin_prefetch(m->ns_vectors + (int64_t)target * dim);  /* whole rows: slower */
     }
     /* As in hs_step: when the targets are distinct (a noise word drawn twice is rare),
      * every dot product can be taken before any update, with the same numbers. */
@@ -340,11 +350,7 @@ static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
         int32_t word = sen[pos];
         /* what the next position needs and this one does not: its target's path, and
          * the input row entering its window */
-        if (pos + 1 < len) {
-            if (m->hs) prefetch_path(m, sen[pos + 1]);
-            if (pos + 1 + m->window < len)
-                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
-        }
+        if (pos + 1 < len) prefetch_next_position(m, sen, pos + 1, len);
         /* dynamic window: word2vec.c shrinks it by b, uniform in 0..window-1 */
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
         int lo, hi;
@@ -367,11 +373,7 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
     real *hidden = t->hidden;
     for (int pos = 0; pos < len; pos++) {
         int32_t word = sen[pos];
-        if (pos + 1 < len) {  /* as in skip-gram: fetch what the next position adds */
-            if (m->hs) prefetch_path(m, sen[pos + 1]);
-            if (pos + 1 + m->window < len)
-                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
-        }
+        if (pos + 1 < len) prefetch_next_position(m, sen, pos + 1, len);
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
         int lo, hi, used = 0;
         window_span(m->window, b, pos, len, &lo, &hi);
@@ -485,6 +487,125 @@ static void batch_update(real *const *in, int k, real *const *out, int n, const 
     }
 }
 
+/* Merge repeated rows (a word twice in a window, a noise word drawn twice): rows become
+ * distinct, in first-seen order, and weight[] counts each one's occurrences. Quadratic,
+ * for the few rows of one position. */
+static inline int merge_repeats(real **rows, real *weight, int count) {
+    int unique = 0;
+    for (int a = 0; a < count; a++) {
+        int b = 0;
+        while (b < unique && rows[b] != rows[a]) b++;
+        if (b == unique) {
+            rows[unique] = rows[a];
+            weight[unique++] = 1;
+        } else {
+            weight[b] += 1;
+        }
+    }
+    return unique;
+}
+
+#define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
+#define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
+#define BATCH_MERGED_NEGATIVES 64
+
+/* batch_update for distinct input rows and distinct output rows, one slice of W2V_VEC
+ * elements at a time: the slice of every input row is read once (kept in `x`), each
+ * block of eight output rows is read once into registers, the input errors accumulate
+ * in `e`, and every row is written once. G is k x n with row stride `stride`; outputs
+ * past n in the last block point to the all-zero row `zero` with zero gradients. */
+static void batch_update_distinct(real *const *in, int k, real *const *out, int n,
+                                  const real *G, int stride, real *x, real *e,
+                                  const real *zero, real *sink, int dim) {
+    for (int c = 0; c + W2V_VEC <= dim; c += W2V_VEC) {
+        for (int u = 0; u < k; u++) {
+            storev(x + u * W2V_VEC, loadv(in[u] + c));
+            storev(e + u * W2V_VEC, (vecf){0});
+        }
+        for (int j0 = 0; j0 < n; j0 += OUTPUT_BLOCK) {
+            const real *rows[OUTPUT_BLOCK];
+            vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
+            for (int j = 0; j < OUTPUT_BLOCK; j++) {
+                rows[j] = j0 + j < n ? out[j0 + j] : zero;
+                o[j] = loadv(rows[j] + c);
+                acc[j] = o[j];
+            }
+            for (int u = 0; u < k; u++) {
+                vecf xu = loadv(x + u * W2V_VEC), eu = loadv(e + u * W2V_VEC);
+                const real *g = G + (int64_t)u * stride + j0;
+                for (int j = 0; j < OUTPUT_BLOCK; j++) {
+                    eu += g[j] * o[j];
+                    acc[j] += g[j] * xu;
+                }
+                storev(e + u * W2V_VEC, eu);
+            }
+            for (int j = 0; j < OUTPUT_BLOCK; j++)
+                storev(j0 + j < n ? out[j0 + j] + c : sink, acc[j]);
+        }
+        for (int u = 0; u < k; u++)
+            storev(in[u] + c, loadv(x + u * W2V_VEC) + loadv(e + u * W2V_VEC));
+    }
+    int c = dim - dim % W2V_VEC;
+    for (; c + 4 <= dim; c += 4) {  /* then four at a time */
+        vec4 *x4 = (vec4 *)x, *e4 = (vec4 *)e;
+        for (int u = 0; u < k; u++) {
+            x4[u] = load4(in[u] + c);
+            e4[u] = (vec4){0};
+        }
+        for (int j = 0; j < n; j++) {
+            vec4 o = load4(out[j] + c), acc = o;
+            for (int u = 0; u < k; u++) {
+                real g = G[(int64_t)u * stride + j];
+                e4[u] += g * o;
+                acc += g * x4[u];
+            }
+            store4(out[j] + c, acc);
+        }
+        for (int u = 0; u < k; u++) store4(in[u] + c, x4[u] + e4[u]);
+    }
+    for (; c < dim; c++) {  /* the last few elements, one at a time, in the same order */
+        for (int u = 0; u < k; u++) {
+            x[u] = in[u][c];
+            e[u] = 0;
+        }
+        for (int j = 0; j < n; j++) {
+            real acc = out[j][c];
+            for (int u = 0; u < k; u++) {
+                real g = G[(int64_t)u * stride + j];
+                e[u] += g * out[j][c];
+                acc += g * x[u];
+            }
+            out[j][c] = acc;
+        }
+        for (int u = 0; u < k; u++) in[u][c] = x[u] + e[u];
+    }
+}
+
+/* Gradients of k distinct contexts against n outputs (scores first: dots), with the
+ * contexts' and the outputs' multiplicities; the update; the loss. `labels` NULL: the
+ * first output is the positive one (negative sampling), else the code's labels (hs). */
+static void batch_position(const w2v_model *m, w2v_thread *t, real **in, const real *in_weight,
+                           int k, real **out, const real *out_weight, int n,
+                           const uint8_t *code, double *loss) {
+    real *G = t->batch_grad;
+    const real alpha = t->alpha;
+    const int stride = n;
+    for (int u = 0; u < k; u++) {
+        real *g = G + (int64_t)u * stride;
+        dots(in[u], out, n, m->dim, g);
+        for (int j = 0; j < n; j++) {
+            double unit_loss = 0;
+            real grad = code ? hs_gradient(m, g[j], 1 - code[j], alpha, &unit_loss)
+                             : ns_gradient(m, g[j], j == 0, alpha, &unit_loss);
+            real weight = in_weight[u] * out_weight[j];
+            g[j] = grad * weight;
+            *loss += unit_loss * weight;
+        }
+    }
+    batch_update_distinct(in, k, out, n, G, stride, t->batch_err, t->batch_err + k * W2V_VEC,
+                          t->batch_zero, t->batch_sink, m->dim);
+}
+
 static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {
     const int dim = m->dim;
     const int32_t *sen = t->sentence;
@@ -492,11 +613,7 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
     real **in = t->batch_in, **out = t->batch_out, *G = t->batch_grad;
     for (int pos = 0; pos < len; pos++) {
         int32_t word = sen[pos];
-        if (pos + 1 < len) {
-            if (m->hs) prefetch_path(m, sen[pos + 1]);
-            if (pos + 1 + m->window < len)
-                prefetch_row(m->input_vectors + (int64_t)sen[pos + 1 + m->window] * dim, dim);
-        }
+        if (pos + 1 < len) prefetch_next_position(m, sen, pos + 1, len);
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
         int lo, hi, k = 0;
         window_span(m->window, b, pos, len, &lo, &hi);
@@ -505,17 +622,29 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
         if (!k) continue;
         double loss = 0;
         const real alpha = t->alpha;
+        const int predictions = k;
+        real in_weight[BATCH_MERGED_CONTEXTS], out_weight[W2V_MAX_CODE_LENGTH + BATCH_MERGED_NEGATIVES];
+        int merged = k <= BATCH_MERGED_CONTEXTS;
+        if (merged) k = merge_repeats(in, in_weight, k);
         if (m->hs) {
             const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
             const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
             const int n = m->code_lengths[word];
-            for (int d = 0; d < n; d++) out[d] = m->hs_vectors + (int64_t)point[d] * dim;
-            for (int i = 0; i < k; i++) {
-                real *g = G + (int64_t)i * n;
-                dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
-                for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &loss);
+            for (int d = 0; d < n; d++) {
+                out[d] = m->hs_vectors + (int64_t)point[d] * dim;
+                out_weight[d] = 1;  /* a path's nodes are distinct */
             }
-            batch_update(in, k, out, n, G, t->batch_err, dim);
+            if (merged) {
+                batch_position(m, t, in, in_weight, k, out, out_weight, n, code, &loss);
+            } else {
+                for (int i = 0; i < k; i++) {
+                    real *g = G + (int64_t)i * n;
+                    dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
+                    for (int d = 0; d < n; d++)
+                        g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &loss);
+                }
+                batch_update(in, k, out, n, G, t->batch_err, dim);
+            }
         }
         if (m->negative > 0) {
             int n = 0;
@@ -527,16 +656,30 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
             uint64_t ahead = t->next_random;  /* the next position's draws, peeked at */
             next_rand(&ahead);
             for (int d = 0; d < m->negative; d++)
-                __builtin_prefetch(m->ns_vectors + (int64_t)draw_noise_word(m, next_rand(&ahead)) * dim);
-            for (int i = 0; i < k; i++) {
-                real *g = G + (int64_t)i * n;
-                dots(in[i], out, n, dim, g);
-                for (int d = 0; d < n; d++) g[d] = ns_gradient(m, g[d], d == 0, alpha, &loss);
+                prefetch_row(m->ns_vectors + (int64_t)draw_noise_word(m, next_rand(&ahead)) * dim,
+                             dim);
+            if (merged && n <= BATCH_MERGED_NEGATIVES) {
+                n = merge_repeats(out, out_weight, n);
+                batch_position(m, t, in, in_weight, k, out, out_weight, n, NULL, &loss);
+            } else {
+                if (merged) {  /* back to one row per occurrence for the general update */
+                    int all = 0;
+                    for (int u = 0; u < k; u++)
+                        for (int r = 0; r < (int)in_weight[u]; r++) t->batch_spare[all++] = in[u];
+                    for (int i = 0; i < all; i++) in[i] = t->batch_spare[i];
+                    k = all;
+                    merged = 0;
+                }
+                for (int i = 0; i < k; i++) {
+                    real *g = G + (int64_t)i * n;
+                    dots(in[i], out, n, dim, g);
+                    for (int d = 0; d < n; d++) g[d] = ns_gradient(m, g[d], d == 0, alpha, &loss);
+                }
+                batch_update(in, k, out, n, G, t->batch_err, dim);
             }
-            batch_update(in, k, out, n, G, t->batch_err, dim);
         }
         t->loss += loss;
-        t->loss_examples += k;
+        t->loss_examples += predictions;
     }
 }
 

@@ -57,6 +57,9 @@ cdef extern from "train_kernels.h":
         int batch_outputs
         real *batch_grad
         real *batch_err
+        real **batch_spare
+        real *batch_zero
+        real *batch_sink
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
     void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
     void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
@@ -263,11 +266,19 @@ cdef class ThreadState:
         batch_in = np.zeros(contexts, dtype=np.intp)
         batch_out = np.zeros(outputs, dtype=np.intp)
         batch_grad = np.zeros(contexts * outputs, dtype=np.float32)
-        batch_err = np.zeros(contexts * dim, dtype=np.float32)
+        # input errors (contexts x dim), or the two slices (2 x contexts x 16) of the
+        # distinct-rows update
+        batch_err = np.zeros(max(contexts * dim, 2 * contexts * 16), dtype=np.float32)
+        batch_spare = np.zeros(contexts, dtype=np.intp)
+        batch_zero = np.zeros(dim + 16, dtype=np.float32)
+        batch_sink = np.zeros(dim + 16, dtype=np.float32)
         self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,
-                         batch_grad, batch_err)
-        cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out
-        cdef real[::1] bg = batch_grad, be = batch_err
+                         batch_grad, batch_err, batch_spare, batch_zero, batch_sink)
+        cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out, bs = batch_spare
+        cdef real[::1] bg = batch_grad, be = batch_err, bz = batch_zero, bk = batch_sink
+        self.state.batch_spare = <real **>&bs[0]
+        self.state.batch_zero = &bz[0]
+        self.state.batch_sink = &bk[0]
         self.state.batch_in = <real **>&bi[0]
         self.state.batch_out = <real **>&bo[0]
         self.state.batch_outputs = outputs
