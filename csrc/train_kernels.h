@@ -47,6 +47,8 @@ typedef struct w2v_model {
     int64_t vocab_size;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
     int batch;                    /* --batch: skip-gram's contexts share their outputs */
+    int ns_skip_saturated;        /* gensim's rule: no NS update when |f| >= 6 */
+    int cbow_gradient_mean;       /* CBOW: divide the context gradient by the count */
     double starting_alpha, min_alpha;
     int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */

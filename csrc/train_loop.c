@@ -162,8 +162,9 @@ static inline void axpy(real g, const real *restrict x, real *restrict y, int n)
 /* One logistic unit's update, in one pass over the output row: the input's gradient
  * `error` gets g times the row as it was, then the row gets g times the input (word2vec.c's
  * two loops, fused: the same operations on every element, in the same order). */
-static inline void logistic_update(const real *restrict in, real *restrict out_row,
-                                   real *restrict error, real g, int dim) {
+static inline void logistic_update(const real *in, real *out_row, real *error, real g,
+                                   int dim) {
+    /* no `restrict`: with --tied, out_row may be the input row itself */
     for (int i = 0; i < dim; i++) {
         real r = out_row[i];
         error[i] += g * r;
@@ -271,6 +272,7 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     int distinct = n <= W2V_MAX_NEGATIVE + 1;
     for (int d = 0; d < n && distinct; d++) {
         rows[d] = m->ns_vectors + (int64_t)t->negatives[d] * dim;
+        distinct &= rows[d] != in;  /* --tied: a target may be the input row itself */
         for (int e = 1; e < d; e++) distinct &= t->negatives[e] != t->negatives[d];
     }
     double loss = 0;
@@ -281,10 +283,10 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
         real fd = distinct ? f[d] : dot(in, row, dim);
         real gd;
         if (fd > W2V_MAX_EXP) {
-            gd = (label - 1) * alpha;
+            gd = m->ns_skip_saturated ? 0 : (label - 1) * alpha;
             loss += loss_outside(fd, label);
         } else if (fd < -W2V_MAX_EXP) {
-            gd = (label - 0) * alpha;
+            gd = m->ns_skip_saturated ? 0 : (label - 0) * alpha;
             loss += loss_outside(fd, label);
         } else if (fd == fd) {
             int i = sigmoid_index(fd);
@@ -390,7 +392,11 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
             for (int i = 0; i < dim; i++) hidden[i] /= used;
         }
         output_steps(m, t, hidden, word);
-        /* word2vec.c adds the whole gradient to every context word (not divided by used) */
+        /* word2vec.c adds the whole gradient to every context word (not divided by used);
+         * --cbow-gradient mean divides it, the true gradient of the mean (Irsoy et al.) */
+        if (m->cbow_gradient_mean && m->cbow_mean) {
+            for (int i = 0; i < dim; i++) t->hidden_error[i] /= used;
+        }
         for (int a = lo; a < hi; a++) {
             int c = pos - m->window + a;
             if (a == m->window) continue;
@@ -417,11 +423,11 @@ static inline real ns_gradient(const w2v_model *m, real f, int label, real alpha
                                double *loss) {
     if (f > W2V_MAX_EXP) {
         *loss += loss_outside(f, label);
-        return (label - 1) * alpha;
+        return m->ns_skip_saturated ? 0 : (label - 1) * alpha;
     }
     if (f < -W2V_MAX_EXP) {
         *loss += loss_outside(f, label);
-        return (label - 0) * alpha;
+        return m->ns_skip_saturated ? 0 : (label - 0) * alpha;
     }
     if (f != f) {
         *loss += f;

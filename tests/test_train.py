@@ -17,14 +17,19 @@ SMALL = dict(size=20, window=3, sample=0, min_count=1, iter=8, threads=2, debug=
 
 COMBINATIONS = [
     (cbow, loss) for cbow in (True, False) for loss in ("ns", "hs", "hs+ns", "softmax")
-] + [(False, "batch-ns"), (False, "batch-hs")]
+] + [(False, "batch-ns"), (False, "batch-hs"), (False, "tied-ns"), (True, "tied-ns"),
+      (False, "tied-softmax"), (True, "gensim-ns"), (True, "mean-gradient")]
 
 
 def loss_options(loss):
     return {"ns": dict(hs=False, negative=5), "hs": dict(hs=True, negative=0),
             "hs+ns": dict(hs=True, negative=3), "softmax": dict(softmax=True, negative=0),
             "batch-ns": dict(negative=5, batch=True),
-            "batch-hs": dict(hs=True, negative=0, batch=True)}[loss]
+            "batch-hs": dict(hs=True, negative=0, batch=True),
+            "tied-ns": dict(negative=5, tied=True),
+            "tied-softmax": dict(softmax=True, negative=0, tied=True),
+            "gensim-ns": dict(negative=5, ns_saturation="skip", init_scale=2.0),
+            "mean-gradient": dict(negative=5, cbow_gradient="mean", alpha=0.2)}[loss]
 
 
 def nearest(vectors, index, k):
@@ -48,8 +53,11 @@ def test_every_model_and_loss_recovers_planted_groups(planted, cbow, loss):
             hits += group_of.get(words[j]) == group_of[word]
             total += 1
     assert hits / total >= 0.9, f"only {hits}/{total} nearest neighbours inside their group"
-    # the loss went down from the first pass to the last
-    assert result.last_pass.average_loss < result.first_pass.average_loss
+    # the loss went down from the first pass to the last -- except for tied skip-gram,
+    # whose loss stays flat on this corpus although the groups are found (each word also
+    # predicts itself through the one matrix; see the README's "Why two matrices?")
+    if (cbow, loss) != (False, "tied-ns"):
+        assert result.last_pass.average_loss < result.first_pass.average_loss
 
 
 def run_cli(*args):

@@ -37,6 +37,7 @@ cdef extern from "train_kernels.h":
         const real *keep_thresholds
         int64_t vocab_size
         int dim, window, negative, hs, softmax, cbow, cbow_mean, batch
+        int ns_skip_saturated, cbow_gradient_mean
         double starting_alpha, min_alpha
         int schedule
         int64_t total_words
@@ -167,7 +168,8 @@ cdef class SharedModel:
                  codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
                  double alpha, min_alpha, int64_t total_words, kernel=None,
-                 bint batch=False):
+                 bint batch=False, bint ns_skip_saturated=False,
+                 bint cbow_gradient_mean=False):
         """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
         floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's).
         kernel: the compiled loop to run (see available_kernels); None: chosen_kernel()."""
@@ -220,6 +222,8 @@ cdef class SharedModel:
         self.model.cbow = cbow
         self.model.cbow_mean = cbow_mean
         self.model.batch = batch
+        self.model.ns_skip_saturated = ns_skip_saturated
+        self.model.cbow_gradient_mean = cbow_gradient_mean
         self.model.starting_alpha = alpha
         if min_alpha is None:
             self.model.schedule = W2V_SCHEDULE_WORD2VEC

@@ -13,7 +13,8 @@ import sys
 import click
 
 from . import __version__, console, outputs
-from .config import DEFAULTS, OUTPUT_CHOICES, available_cores, option_name, parse_duration
+from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUTPUT_CHOICES,
+                     available_cores, option_name, parse_duration)
 from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
 from .signals import stop_on_signals
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
@@ -82,6 +83,19 @@ D = DEFAULTS
               help="Prune rare words while counting to keep at most this many  [default: 21M]")
 @click.option("--output-vectors", type=click.Choice(OUTPUT_CHOICES), default=D.output_vectors,
               help="Which matrix to write: input (word2vec.c), output/context, or their sum.")
+@click.option("--ns-saturation", type=click.Choice(NS_SATURATION_CHOICES),
+              default=D.ns_saturation,
+              help="Negative-sampling units with |score| >= 6: update with the clipped "
+                   "gradient (word2vec.c) or skip (gensim).")
+@click.option("--init-scale", type=float, default=D.init_scale,
+              help="Input vectors start uniform in [-0.5, 0.5) x this / size (gensim: 2).")
+@click.option("--cbow-gradient", type=click.Choice(CBOW_GRADIENT_CHOICES),
+              default=D.cbow_gradient,
+              help="CBOW: add the whole gradient to each context word (word2vec.c), or its "
+                   "mean (corrected CBOW, Irsoy et al. 2020).")
+@click.option("--tied", is_flag=True, default=D.tied,
+              help="One matrix as both input and output vectors (negative sampling or "
+                   "softmax).")
 @click.option("--batch", is_flag=True, default=D.batch,
               help="Faster skip-gram: a word's contexts share one set of negatives (or its "
                    "Huffman path) and are updated together (see README; not word2vec.c's "

@@ -12,6 +12,8 @@ from typing import List, Optional
 from .errors import UsageError
 
 OUTPUT_CHOICES = ("input", "output", "sum")
+NS_SATURATION_CHOICES = ("update", "skip")
+CBOW_GRADIENT_CHOICES = ("word2vec", "mean")
 MAX_SEED = 2 ** 64 - 1          # the generator is word2vec.c's 64-bit LCG
 MAX_INT32 = 2 ** 31 - 1         # word ids and C ints in the kernels
 # Limits far beyond any sensible run that keep the arithmetic in range and the machine
@@ -42,7 +44,8 @@ _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.
                        r"(?:(\d+(?:\.\d+)?)s?)?$")
 # Options a model keeps: continuing it (--from-model) uses these unless they are given.
 MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax", "iter",
-                 "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab")
+                 "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab",
+                 "batch", "ns_saturation", "cbow_gradient", "tied")
 
 
 def parse_duration(text):
@@ -94,6 +97,10 @@ class TrainConfig:
     from_model: Optional[str] = None    # continue training this model on the corpus
     update_vocab: bool = False          # with from_model: add the corpus's new words
     batch: bool = False                 # skip-gram's contexts share their outputs (HogBatch)
+    ns_saturation: str = "update"       # word2vec.c updates NS units with |f| >= 6; gensim skips
+    init_scale: float = 1.0             # input vectors uniform in [-0.5, 0.5) * scale / size
+    cbow_gradient: str = "word2vec"     # or "mean": the context gradient divided by its count
+    tied: bool = False                  # one matrix as both input and output vectors
 
     @property
     def starting_alpha(self):
@@ -116,7 +123,8 @@ class TrainConfig:
                  f"{option_name(field)} must be a whole number (got {value!r})")
             need(low <= value <= high,
                  f"{option_name(field)} must be between {low} and {high:,} (got {value})")
-        for field in ("sample", "alpha", "min_alpha", "ns_exponent", "checkpoint_every"):
+        for field in ("sample", "alpha", "min_alpha", "ns_exponent", "checkpoint_every",
+                      "init_scale"):
             value = getattr(self, field)
             need(value is None or (isinstance(value, (int, float)) and math.isfinite(value)),
                  f"{option_name(field)} must be a finite number (got {value!r})")
@@ -132,6 +140,20 @@ class TrainConfig:
         if self.checkpoint_every is not None:
             need(self.checkpoint_every > 0, "--checkpoint-every must be a positive duration")
             need(self.checkpoint, "--checkpoint-every needs --checkpoint FILE")
+        need(0 < self.init_scale <= 1000,
+             f"--init-scale must be above 0 and at most 1000 (got {self.init_scale})")
+        need(self.ns_saturation in NS_SATURATION_CHOICES,
+             f"--ns-saturation must be one of {', '.join(NS_SATURATION_CHOICES)}")
+        need(self.cbow_gradient in CBOW_GRADIENT_CHOICES,
+             f"--cbow-gradient must be one of {', '.join(CBOW_GRADIENT_CHOICES)}")
+        need(not (self.tied and self.hs),
+             "--tied needs per-word output vectors; hierarchical softmax's output rows are "
+             "the Huffman tree's inner nodes, not words: use negative sampling or --softmax")
+        need(not (self.batch and self.cbow),
+             "--batch is for skip-gram (--skip-gram): CBOW makes one prediction per position "
+             "already")
+        need(not (self.batch and (self.tied or self.softmax)),
+             "--batch works with negative sampling and hierarchical softmax, untied")
         need(self.output_vectors in OUTPUT_CHOICES,
              f"--output-vectors must be one of {', '.join(OUTPUT_CHOICES)} "
              f"(got {self.output_vectors})")

@@ -150,7 +150,8 @@ class _Job:
             self.check_finite()
             with self.checkpoint_on_stop():
                 result.input_vectors = self.matrices["input_vectors"]
-                result.output_vectors = (self.matrices.get("ns_vectors")
+                result.output_vectors = (self.matrices["input_vectors"] if config.tied
+                                         else self.matrices.get("ns_vectors")
                                          if config.negative > 0
                                          else self.matrices.get("softmax_vectors"))
                 result.model = self.model()
@@ -242,7 +243,12 @@ class _Job:
         self.check_memory(sum(needed.values()), size, dim)
         try:
             if "input_vectors" not in self.matrices:
-                self.matrices["input_vectors"] = _train.init_input_vectors(size, dim, config.seed)
+                vectors = _train.init_input_vectors(size, dim, config.seed)
+                if config.init_scale != 1:
+                    vectors *= np.float32(config.init_scale)
+                self.matrices["input_vectors"] = vectors
+            if config.tied:  # the one matrix serves as the output vectors too
+                needed["ns_vectors"] = needed["softmax_vectors"] = False
             for name, wanted in needed.items():
                 if wanted and name not in self.matrices:
                     self.matrices[name] = np.zeros((size, dim), np.float32)
@@ -283,15 +289,19 @@ class _Job:
             raise UsageError(f"--ns-exponent {config.ns_exponent} makes the noise "
                              "distribution overflow: use a smaller one")
         keep = vocab.keep_probabilities(config.sample) if config.sample > 0 else None
+        tied = m["input_vectors"] if config.tied else None
         return _train.SharedModel(
             input_vectors=m["input_vectors"], hs_vectors=m.get("hs_vectors"),
-            ns_vectors=m.get("ns_vectors"), softmax_vectors=m.get("softmax_vectors"),
+            ns_vectors=tied if tied is not None and config.negative > 0 else m.get("ns_vectors"),
+            softmax_vectors=tied if tied is not None and config.softmax
+            else m.get("softmax_vectors"),
             codes=codes, points=points, code_lengths=lengths, noise_weights=noise,
             keep_thresholds=keep, window=config.window, negative=config.negative,
             hs=config.hs, softmax=config.softmax, cbow=config.cbow,
             cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
             min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1,
-            batch=config.batch)
+            batch=config.batch, ns_skip_saturated=config.ns_saturation == "skip",
+            cbow_gradient_mean=config.cbow_gradient == "mean")
 
     def train_passes(self, result):
         config = self.config
