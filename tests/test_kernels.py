@@ -120,3 +120,58 @@ def test_every_kernel_trains_the_same_vectors(tmp_path, monkeypatch):
             results[kernel, loss["negative"]] = train(config).input_vectors
     for (kernel, negative), vectors in results.items():
         np.testing.assert_allclose(vectors, results["generic", negative], atol=2e-4)
+
+
+def test_corrected_cbow_follows_the_gradient_of_the_mean_context_loss():
+    """--cbow-gradient mean: each context row moves by -alpha times the derivative of the
+    exact softmax loss -log p(word | mean of the contexts) with respect to that row, here
+    taken by finite differences; word2vec.c's rule moves it k times as far."""
+    V, D, alpha = 6, 5, 0.1
+    rng = np.random.default_rng(3)
+    start_in = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    start_out = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    sentence = np.array([1, 2, 3, 4, 0], np.int32)
+
+    def run_kernel(mean_gradient):
+        vectors, out = start_in.copy(), start_out.copy()
+        shared = _train.SharedModel(
+            input_vectors=vectors, hs_vectors=None, ns_vectors=None, softmax_vectors=out,
+            codes=np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8),
+            points=np.zeros((1, _train.MAX_CODE_LENGTH), np.int32),
+            code_lengths=np.zeros(1, np.int32), noise_weights=None, keep_thresholds=None,
+            window=1, negative=0, hs=False, softmax=True, cbow=True, cbow_mean=True,
+            alpha=alpha, min_alpha=alpha, total_words=10**9,
+            cbow_gradient_mean=mean_gradient)
+        _train.ThreadState(shared, 1).train(sentence)
+        return vectors, out
+
+    def loss(out, contexts, word):
+        h = np.mean(contexts, axis=0)
+        scores = out.astype(np.float64) @ h
+        return -(scores[word] - np.log(np.exp(scores - scores.max()).sum()) - scores.max())
+
+    def expected(scale):
+        vectors, out = start_in.astype(np.float64), start_out.astype(np.float64)
+        words = list(sentence[:-1])
+        for pos, word in enumerate(words):  # window 1: the words either side
+            context = [words[c] for c in (pos - 1, pos + 1) if 0 <= c < len(words)]
+            rows = vectors[context]
+            steps = np.zeros_like(rows)
+            for i in range(len(context)):  # central differences of the loss
+                for d in range(D):
+                    shifted = [rows.copy(), rows.copy()]
+                    shifted[0][i, d] += 1e-5
+                    shifted[1][i, d] -= 1e-5
+                    steps[i, d] = -(loss(out, shifted[0], word) - loss(out, shifted[1], word)) / 2e-5
+            h = rows.mean(axis=0)
+            p = np.exp(out @ h - (out @ h).max())
+            p /= p.sum()
+            out += alpha * np.outer(np.eye(V)[word] - p, h)
+            for i, c in enumerate(context):
+                vectors[c] += alpha * scale(len(context)) * steps[i]
+        return vectors
+
+    corrected, _ = run_kernel(True)
+    np.testing.assert_allclose(corrected, expected(lambda k: 1), atol=2e-5)
+    classic, _ = run_kernel(False)
+    np.testing.assert_allclose(classic, expected(lambda k: k), atol=2e-5)
