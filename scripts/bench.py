@@ -32,6 +32,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import bench_arith  # noqa: E402
 import bench_corpus  # noqa: E402
 import bench_eval  # noqa: E402
 import bench_impls  # noqa: E402
@@ -157,6 +158,9 @@ def write_outputs(args, name, meta, runs, impl_order):
             f"- settings: {json.dumps(meta['settings'])}",
             f"- implementations: " + "; ".join(f"{k}: {v}" for k, v in meta["versions"].items()),
             f"- evaluator: {meta['evaluator']}",
+            f"- multiply-adds: counted from the corpus's vocabulary (see scripts/bench_arith.py);"
+            f" peak {(meta.get('peak_multiply_adds') or 0) / 1e9:.0f} G/s = "
+            f"{meta.get('peak_description', '?')}; '% of peak' scales it to the threads used",
             f"- command: `{meta['command']}`",
             f"- started {meta['started']}, finished {meta.get('finished', '(running)')}; "
             f"load average at start of runs: median {meta.get('median_load', '?')}",
@@ -255,13 +259,24 @@ def main(argv=None):
                       + (", ".join(similarity_sets) or "none")),
     }
 
+    # the multiply-adds each configuration implies, from the corpus's vocabulary
+    stats = {copies: bench_arith.corpus_statistics(corpora[copies].path,
+                                                   args.min_count * copies, args.sample)
+             for copies in copies_list} if not args.dry_run else {}
+    peak, peak_text = bench_arith.peak_multiply_adds(cores())
+    meta["peak_multiply_adds"] = peak
+    meta["peak_description"] = peak_text
+
     plan = []
     for r in range(repeat):
         for copies in copies_list:
             for config in configs:
                 for threads in thread_counts:
                     for impl in usable:
-                        plan.append((r, copies, config, threads, impl))
+                        if impl.supports(bench_impls.Settings(
+                                config=config, threads=threads, iter=iters,
+                                **{k: CONFIGS[config][k] for k in ("cbow", "hs", "negative")})):
+                            plan.append((r, copies, config, threads, impl))
     runs = []
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     for n, (r, copies, config, threads, impl) in enumerate(plan, 1):
@@ -286,10 +301,14 @@ def main(argv=None):
         out_log, err_log = os.path.join(logs, tag + ".out"), os.path.join(logs, tag + ".err")
         m = bench_impls.run_measured(cmd, out_log, err_log, cwd=impl.cwd(), env=impl.env())
         words = corpus.tokens * iters
+        macs = iters * bench_arith.multiply_adds_per_pass(
+            stats[copies], s.cbow, s.hs, s.negative, s.size, s.window)
         record.update(wall=round(m.wall, 3), user=round(m.user, 3), sys=round(m.sys, 3),
                       maxrss_kb=m.maxrss_kb, returncode=m.returncode,
                       words_per_s=round(words / m.wall, 1), load_after=loadavg(),
-                      logs=[out_log, err_log])
+                      multiply_adds=macs, multiply_adds_per_s=round(macs / m.wall),
+                      peak_fraction=round(macs / m.wall / (peak * threads / cores()), 4)
+                      if peak else None, logs=[out_log, err_log])
         record["ok"] = m.returncode == 0 and os.path.exists(output)
         if isinstance(impl, bench_impls.PythonPeer) and m.returncode == 0:
             try:

@@ -66,6 +66,10 @@ class Implementation:
         """Why this implementation cannot run here, or None."""
         return None
 
+    def supports(self, settings):
+        """False for a configuration this implementation does not train."""
+        return True
+
     def version(self):
         return ""
 
@@ -137,6 +141,23 @@ class W2V(Implementation):
 
     def cwd(self):
         return REPO if self.default else None
+
+
+class W2VBatch(W2V):
+    """w2v's batched mode (--batch), through its click form; skip-gram only."""
+    name = "w2v-batch"
+    label = "w2v --batch"
+
+    def supports(self, s):
+        return not s.cbow
+
+    def command(self, s, corpus_path, output, expected_words=0):
+        return self.cmd + [
+            "train", corpus_path, "-o", output, "--binary", "--skip-gram", "--batch",
+            "--size", str(s.size), "--window", str(s.window), "--negative", str(s.negative),
+            "--hs" if s.hs else "--no-hs", "--sample", str(s.sample),
+            "--min-count", str(s.min_count), "--iter", str(s.iter), "--threads", str(s.threads),
+            "--alpha", str(s.alpha), "--quiet"]
 
 
 def find_tool(name):
@@ -219,11 +240,12 @@ class FastText(PythonPeer):
 
 ALIASES = {"word2vec": "word2vec.c", "w2c": "word2vec.c", "ft": "fasttext", "fastText": "fasttext"}
 DEFAULT_IMPLS = ["w2v", "word2vec.c", "gensim", "fasttext"]
-KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter"]
+KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter", "w2v-batch"]
 
 
 def make_implementations(names, w2v_cmd=None, word2vec_bin=None):
-    table = {"w2v": lambda: W2V(w2v_cmd), "word2vec.c": lambda: Word2VecC(word2vec_bin),
+    table = {"w2v": lambda: W2V(w2v_cmd), "w2v-batch": lambda: W2VBatch(w2v_cmd),
+             "word2vec.c": lambda: Word2VecC(word2vec_bin),
              "gensim": Gensim, "gensim-iter": GensimIterable, "fasttext": FastText}
     impls = []
     for name in names:

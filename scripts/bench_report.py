@@ -63,6 +63,8 @@ def summarize(runs, impl_order):
             "words_per_s": _median(r["words_per_s"] for r in group),
             "words_per_s_thread": _median(r["words_per_s"] / r["threads"] for r in group),
             "speed_vs_baseline": _median(ratios),
+            "multiply_adds_per_s": _median(r.get("multiply_adds_per_s") for r in group),
+            "peak_fraction": _median(r.get("peak_fraction") for r in group),
             "speed_ratios": [round(x, 4) for x in ratios],
             "analogy": _median(_quality(r, "analogy", "total") for r in group),
             "semantic": _median(_quality(r, "analogy", "semantic") for r in group),
@@ -85,11 +87,19 @@ def _rate(value):
     return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.0f}k"
 
 
+def _macs(row):
+    rate = row.get("multiply_adds_per_s")
+    if rate is None:
+        return "–"
+    fraction = row.get("peak_fraction")
+    return f"{rate / 1e9:.1f}" + (f" ({100 * fraction:.1f} %)" if fraction else "")
+
+
 def markdown_table(rows):
     head = ("| model | threads | implementation | wall s | CPU s | peak RSS MB | words/s "
-            "| words/s/thread | speed vs word2vec.c | analogy % (sem / syn) | questions seen "
-            "| WS353 ρ | SimLex ρ | runs |")
-    lines = [head, "| --- | ---: | --- |" + " ---: |" * 11]
+            "| words/s/thread | speed vs word2vec.c | G multiply-adds/s (% of peak) "
+            "| analogy % (sem / syn) | questions seen | WS353 ρ | SimLex ρ | runs |")
+    lines = [head, "| --- | ---: | --- |" + " ---: |" * 12]
     for row in rows:
         if row["runs"]:
             analogy = (f"{row['analogy']:.2f} ({_num(row['semantic'], '.1f')} / "
@@ -101,12 +111,13 @@ def markdown_table(rows):
             lines.append(
                 f"| {row['config']} | {row['threads']} | {row['label']} | {row['wall']:.1f} "
                 f"| {row['cpu']:.1f} | {row['maxrss_mb']:.0f} | {_rate(row['words_per_s'])} "
-                f"| {_rate(row['words_per_s_thread'])} | {speed} | {analogy} | {seen} "
+                f"| {_rate(row['words_per_s_thread'])} | {speed} | {_macs(row)} | {analogy} "
+                f"| {seen} "
                 f"| {_num(row['wordsim353'], '.3f')} | {_num(row['simlex999'], '.3f')} | {runs} |")
         else:
             error = "; ".join(e for e in row["errors"] if e)[:120]
             lines.append(f"| {row['config']} | {row['threads']} | {row['label']} | failed: "
-                         f"{error} | | | | | | | | | | 0 ({row['failed']} failed) |")
+                         f"{error} | | | | | | | | | | | 0 ({row['failed']} failed) |")
     return "\n".join(lines)
 
 
