@@ -1,0 +1,82 @@
+"""What the experiment scripts share: the corpus, a training run measured and scored,
+and tables of means and spreads over seeds.
+
+Every run trains through w2v's Python API in this process (so the numbers are w2v's,
+not a subprocess's), keeps its wall time, and is scored by w2v's own evaluators:
+analogy accuracy by compute-accuracy's rules (top 30,000 words) and Spearman's rho on
+WordSim-353 and SimLex-999 (gensim's copies of them, when gensim is installed; they are
+not shipped with w2v for their licences).
+"""
+import json
+import os
+import statistics
+import sys
+import time
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+RESULTS = os.path.join(ROOT, "scripts", "results")
+SHARED_CORPUS = os.path.join(ROOT, "..", "shared", "data", "enwiki2015-text8like.zip")
+
+from w2v.trainer import make_config, train  # noqa: E402
+from w2v.vectors import Vectors  # noqa: E402
+
+
+def corpus_path(workdir, source=None):
+    """The training text as a plain file (the shared corpus unpacked once)."""
+    source = source or os.path.normpath(SHARED_CORPUS)
+    if not source.endswith(".zip"):
+        return source
+    os.makedirs(workdir, exist_ok=True)
+    with zipfile.ZipFile(source) as archive:
+        member = archive.namelist()[0]
+        target = os.path.join(workdir, os.path.basename(member))
+        if not os.path.exists(target):
+            archive.extract(member, workdir)
+    return target
+
+
+def similarity_sets():
+    try:
+        from gensim.test.utils import datapath
+    except ImportError:
+        return {}
+    return {"ws353": datapath("wordsim353.tsv"), "simlex": datapath("simlex999.txt")}
+
+
+def score(vectors):
+    """analogy accuracy (%) and Spearman rho on the similarity sets."""
+    result = {"analogy": 100 * (vectors.evaluate_analogies().accuracy or 0)}
+    for name, path in similarity_sets().items():
+        result[name] = vectors.evaluate_similarity(path).spearman
+    return result
+
+
+def run(corpus, **options):
+    """Train with `options` (w2v train's, with underscores); wall time, scores, result."""
+    options.setdefault("threads", 2)
+    options.setdefault("debug", 0)
+    started = time.perf_counter()
+    result = train(make_config([corpus], None, **options))
+    seconds = time.perf_counter() - started
+    which = options.get("output_vectors", "input")
+    vectors = Vectors(result.vocab.words, result.vectors_to_write(which))
+    return {"seconds": seconds, **score(vectors)}, result
+
+
+def mean_spread(values, digits=2):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
+
+
+def save(name, text, data):
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, name + ".md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(RESULTS, name + ".json"), "w") as f:
+        json.dump(data, f, indent=1)
