@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SOURCES := pyproject.toml setup.py $(wildcard w2v/*.pyx csrc/*.c csrc/*.h)  # what the build compiles
 
-.PHONY: demo test slow clean
+.PHONY: demo test slow check-readme clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(VENV)/.installed
 # Slow tests on ../shared/data (training on the 100 MB corpus): minutes, not part of `make test`.
 slow: $(VENV)/.installed
 	$(BIN)/pytest -m slow
+
+# Every command README.md shows, run in order in a scratch copy (about a minute; see
+# scripts/check_readme.py for which blocks run and how outputs are compared).
+check-readme: $(VENV)/.installed
+	$(BIN)/python scripts/check_readme.py
 
 clean:
 	rm -rf build $(VENV) w2v/*.so w2v/_text.c w2v/_train.c demo-vectors.bin

@@ -23,8 +23,6 @@ import json
 import sys
 import time
 
-import numpy as np
-
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -48,11 +46,9 @@ def parse_args(argv):
 
 def write_word2vec_binary(path, words, matrix):
     """word2vec.c's binary format: 'V D\\n', then per word: bytes, space, D float32, '\\n'."""
-    matrix = np.ascontiguousarray(matrix, dtype="<f4")
-    with open(path, "wb") as f:
-        f.write(f"{len(words)} {matrix.shape[1]}\n".encode())
-        for word, row in zip(words, matrix):
-            f.write(word + b" " + row.tobytes() + b"\n")
+    from w2v.formats import write_vectors  # w2v's own writer, loaded only once trained
+
+    write_vectors(path, words, matrix, binary=True)
 
 
 def train_gensim(args, phases, info):

@@ -3,7 +3,10 @@
 It exists only to check the C kernel: given the same starting matrices and generator
 seed, both must end with the same vectors (up to float rounding of the dot products,
 whose summation order differs). Negatives are drawn with the kernel's alias sampler,
-re-implemented here from its definition.
+re-implemented here from its definition. The exact softmax (--softmax, not in word2vec.c)
+is transcribed from the kernel's softmax_step (csrc/train_loop.c): the textbook update
+over every output row, in row order, after the hierarchical-softmax and negative-sampling
+units as the kernel calls them.
 """
 import numpy as np
 
@@ -15,8 +18,10 @@ ALIAS_BITS = 48
 
 class ReferenceTrainer:
     def __init__(self, input_vectors, hs_vectors, ns_vectors, codes, points, code_lengths,
-                 noise_weights, keep, window, negative, hs, cbow, alpha, seed):
+                 noise_weights, keep, window, negative, hs, cbow, alpha, seed,
+                 softmax_vectors=None):
         self.input_vectors, self.hs_vectors, self.ns_vectors = input_vectors, hs_vectors, ns_vectors
+        self.softmax_vectors = softmax_vectors  # None: no exact softmax
         self.codes, self.points, self.code_lengths = codes, points, code_lengths
         self.thresholds, self.aliases = _train.alias_tables(noise_weights)
         self.keep, self.window, self.negative, self.hs, self.cbow = keep, window, negative, hs, cbow
@@ -66,6 +71,23 @@ class ReferenceTrainer:
             else:
                 g = (label - self.sigmoid(f)) * self.alpha
             g = np.float32(g)
+            error += g * row
+            row += g * hidden
+        if self.softmax_vectors is not None:
+            self.softmax(hidden, word, error)
+
+    def softmax(self, hidden, word, error):
+        """softmax_step: float scores, shifted by the largest; exp in double, stored as
+        float; their sum in double, in row order; then each row's logistic update."""
+        rows = self.softmax_vectors
+        scores = [np.float32(np.dot(hidden, row)) for row in rows]
+        top = max(scores)
+        scores = [np.float32(np.exp(np.float64(s - top))) for s in scores]
+        total = 0.0
+        for s in scores:
+            total += float(s)
+        for j, row in enumerate(rows):
+            g = np.float32((np.float32(j == word) - np.float32(scores[j] / total)) * self.alpha)
             error += g * row
             row += g * hidden
 

@@ -21,11 +21,12 @@ def toy_tree():
 
 @pytest.mark.parametrize("kernel", _train.available_kernels())
 @pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
-@pytest.mark.parametrize("hs, negative", [(False, 3), (True, 0), (True, 2)],
-                         ids=["ns", "hs", "hs+ns"])
-def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, kernel):
+@pytest.mark.parametrize("hs, negative, softmax",
+                         [(False, 3, False), (True, 0, False), (True, 2, False), (False, 0, True)],
+                         ids=["ns", "hs", "hs+ns", "softmax"])
+def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, softmax, kernel):
     """Every compiled copy of the loop (generic, AVX2, AVX-512 as the CPU allows) makes
-    word2vec.c's updates, in its order."""
+    word2vec.c's updates, in its order (and the exact softmax's, which word2vec.c lacks)."""
     rng = np.random.default_rng(0)
     ids = rng.integers(1, V, 400).astype(np.int32)
     ids[::37] = 0  # some sentence ends
@@ -35,19 +36,21 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, kernel):
     codes, points, lengths = toy_tree()
 
     vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
-               np.zeros((V, DIM), np.float32)]
+               np.zeros((V, DIM), np.float32), np.zeros((V, DIM), np.float32)]
     shared = _train.SharedModel(
         input_vectors=vectors[0], hs_vectors=vectors[1] if hs else None,
-        ns_vectors=vectors[2] if negative else None, softmax_vectors=None, codes=codes,
+        ns_vectors=vectors[2] if negative else None,
+        softmax_vectors=vectors[3] if softmax else None, codes=codes,
         points=points, code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
-        window=WINDOW, negative=negative, hs=hs, softmax=False, cbow=cbow, cbow_mean=True,
+        window=WINDOW, negative=negative, hs=hs, softmax=softmax, cbow=cbow, cbow_mean=True,
         alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel)
     _train.ThreadState(shared, SEED).train(ids)
 
     expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
-                np.zeros((V, DIM), np.float32)]
-    ReferenceTrainer(*expected, codes, points, lengths, weights, keep, WINDOW, negative, hs,
-                     cbow, ALPHA, SEED).train(ids)
+                np.zeros((V, DIM), np.float32), np.zeros((V, DIM), np.float32)]
+    ReferenceTrainer(*expected[:3], codes, points, lengths, weights, keep, WINDOW, negative, hs,
+                     cbow, ALPHA, SEED, softmax_vectors=expected[3] if softmax else None
+                     ).train(ids)
 
     moved = np.abs(vectors[0] - _train.init_input_vectors(V, DIM, 1)).max()
     assert moved > 1e-3  # training did something

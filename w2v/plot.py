@@ -3,6 +3,12 @@
 The projection is PCA (principal components, in numpy) of the unit vectors of the words
 shown, or t-SNE when scikit-learn is installed and asked for. matplotlib is an optional
 dependency (`pip install w2v[plot]`); without it, plotting is a clear error.
+
+Labels are placed greedily so that they do not cover each other or the points: the words
+asked for first, then their neighbours, each label tries eight positions around its point
+(then the same eight further out, joined to it by a thin line), its size measured by the
+renderer, and takes the one that overlaps least with the labels placed so far, the points
+and the space outside the axes.
 """
 import os
 
@@ -66,14 +72,12 @@ def plot_words(vectors, words, output, neighbours=0, method="pca", title=None):
     queries = np.array([q for _, q in chosen])
     axes.scatter(xy[~queries, 0], xy[~queries, 1], s=12, color="tab:gray", alpha=0.7)
     axes.scatter(xy[queries, 0], xy[queries, 1], s=24, color="tab:red")
-    for (word, is_query), (x, y) in zip(chosen, xy):
-        axes.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points",
-                      fontsize=10 if is_query else 8,
-                      color="black" if is_query else "dimgray")
     axes.set_title(title or f"{method.upper()} of {len(chosen)} words")
     axes.set_xticks([])
     axes.set_yticks([])
+    axes.margins(0.12)  # room for the labels of the outermost points
     figure.tight_layout()
+    place_labels(axes, xy, [word for word, _ in chosen], queries)
     extension = os.path.splitext(output)[1].lstrip(".").lower() or "png"
     try:
         with atomic_output(output) as out:
@@ -81,6 +85,72 @@ def plot_words(vectors, words, output, neighbours=0, method="pca", title=None):
     except ValueError as exc:  # an extension matplotlib cannot write
         raise UserError(f"cannot save a plot as {output}: {exc}") from None
     return chosen
+
+
+# Where a label may go: (dx, dy) directions from its point, the first preferred on ties.
+DIRECTIONS = [(1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1)]
+NEAR, FAR = 3, 14  # points between a point and its label: first ring, second ring
+
+
+def place_labels(axes, xy, words, queries):
+    """Label the points `xy` (data coordinates) with `words`, larger and black for the
+    queries, each where it overlaps least with the labels already placed, the points and
+    the outside of the axes (greedy; queries first). Returns the annotations, in order."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = axes.figure
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    axes.get_xlim(), axes.get_ylim()  # settles autoscaling: data -> pixels is final now
+    pixels_per_point = figure.dpi / 72
+    points = axes.transData.transform(xy)
+    radii = np.where(queries, np.sqrt(24), np.sqrt(12)) / 2 * pixels_per_point + 1
+    dots = np.column_stack([points - radii[:, None], points + radii[:, None]])
+    frame = axes.get_window_extent(renderer).extents
+    placed, annotations = [], [None] * len(words)
+    for i in sorted(range(len(words)), key=lambda i: not queries[i]):
+        style = dict(fontsize=10 if queries[i] else 8, color="black" if queries[i] else "dimgray")
+        probe = axes.annotate(words[i], xy[i], **style)
+        extent = probe.get_window_extent(renderer)
+        probe.remove()
+        size = np.array([extent.width, extent.height])
+        best = None
+        for ring, distance in enumerate((NEAR, FAR)):
+            for rank, direction in enumerate(DIRECTIONS):
+                box = _label_box(points[i], direction, distance * pixels_per_point, size)
+                cost = (sum(_overlap(box, other) for other in placed)
+                        + sum(_overlap(box, dots[j]) for j in range(len(words)) if j != i)
+                        + 10 * (_area(box) - _overlap(box, frame)))
+                key = (cost, ring, rank)
+                if best is None or key < best[0]:
+                    best = (key, box, direction, distance)
+        (_, ring, _), box, (dx, dy), distance = best
+        annotations[i] = axes.annotate(
+            words[i], xy[i], xytext=(dx * distance, dy * distance), textcoords="offset points",
+            ha={1: "left", 0: "center", -1: "right"}[dx],
+            va={1: "bottom", 0: "center", -1: "top"}[dy],
+            # further out, a thin line shows whose label it is
+            arrowprops=dict(arrowstyle="-", color="0.6", lw=0.5, shrinkA=0, shrinkB=2)
+            if ring else None, **style)
+        placed.append(box)
+    return annotations
+
+
+def _label_box(point, direction, distance, size):
+    """(x0, y0, x1, y1) in pixels of a label `size` wide and high, set `distance` pixels
+    from `point` in `direction`, aligned away from it."""
+    corner = point + np.array(direction) * distance
+    low = corner - size * (1 - (np.array(direction) + 1) / 2)
+    return np.concatenate([low, low + size])
+
+
+def _overlap(a, b):
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def _area(box):
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _figure_class():
