@@ -53,10 +53,10 @@ def test_every_model_and_loss_recovers_planted_groups(planted, cbow, loss):
             hits += group_of.get(words[j]) == group_of[word]
             total += 1
     assert hits / total >= 0.9, f"only {hits}/{total} nearest neighbours inside their group"
-    # the loss went down from the first pass to the last -- except for tied skip-gram,
-    # whose loss stays flat on this corpus although the groups are found (each word also
-    # predicts itself through the one matrix; see the README's "Why two matrices?")
-    if (cbow, loss) != (False, "tied-ns"):
+    # the loss went down from the first pass to the last -- except for tied skip-gram
+    # (ns or softmax), whose loss stays flat on this corpus although the groups are found:
+    # each word also predicts itself through the one matrix (README, "Why two matrices?")
+    if cbow or not loss.startswith("tied"):
         assert result.last_pass.average_loss < result.first_pass.average_loss
 
 

@@ -14,7 +14,7 @@ import click
 
 from . import __version__, console, outputs
 from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUTPUT_CHOICES,
-                     available_cores, option_name, parse_duration)
+                     PRESETS, available_cores, option_name, parse_duration)
 from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
 from .signals import stop_on_signals
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
@@ -96,6 +96,9 @@ D = DEFAULTS
 @click.option("--tied", is_flag=True, default=D.tied,
               help="One matrix as both input and output vectors (negative sampling or "
                    "softmax).")
+@click.option("--preset", type=click.Choice(list(PRESETS)), default=D.preset,
+              help="word2vec: word2vec.c's updates exactly. best: the measured improvements "
+                   "(see README, 'Better vectors'); options given still win.")
 @click.option("--batch", is_flag=True, default=D.batch,
               help="Faster skip-gram: a word's contexts share one set of negatives (or its "
                    "Huffman path) and are updated together (see README; not word2vec.c's "
@@ -148,9 +151,8 @@ def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
         chosen.add("debug")
     if output is None and not given("output"):
         output = "vectors.bin" if options["binary"] else "vectors.txt"
-    if options["from_model"]:  # options not given on the command line are the model's
-        options = {name: value for name, value in options.items()
-                   if given(name) or name in chosen}
+    # options not given on the command line come from the preset, a model or the defaults
+    options = {name: value for name, value in options.items() if given(name) or name in chosen}
     run_training(make_config(list(corpus), output, checkpoint_every=every, **options))
 
 

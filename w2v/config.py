@@ -48,6 +48,15 @@ MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax"
                  "batch", "ns_saturation", "cbow_gradient", "tied")
 
 
+# Named bundles of options, applied to the options not given (see trainer.make_config).
+# "word2vec" is word2vec.c's behaviour, the default; "best" is every measured difference
+# from it that improves the vectors (scripts/experiments/gensim_differences.py, README).
+PRESETS = {
+    "word2vec": {},
+    "best": {"ns_saturation": "skip", "init_scale": 2.0},
+}
+
+
 def parse_duration(text):
     """Seconds in a duration such as 90, 90s, 30m, 2h, 1h30m or 1d; UsageError otherwise."""
     match = _DURATION.match(text.strip().lower()) if text and text.strip() else None
@@ -101,6 +110,7 @@ class TrainConfig:
     init_scale: float = 1.0             # input vectors uniform in [-0.5, 0.5) * scale / size
     cbow_gradient: str = "word2vec"     # or "mean": the context gradient divided by its count
     tied: bool = False                  # one matrix as both input and output vectors
+    preset: str = "word2vec"            # a bundle of the options above: see PRESETS
 
     @property
     def starting_alpha(self):

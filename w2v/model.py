@@ -239,9 +239,9 @@ def _read_array(archive, name, dtype, shape, damaged):
     return np.frombuffer(data, dtype=found_dtype).astype(dtype, copy=False).reshape(shape)
 
 
-def read_options(path):
+def read_options(path, what="model"):
     """Only the options and progress of a model or checkpoint (json), without its arrays."""
-    check_readable(path, "checkpoint")
+    check_readable(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
             return json.loads(archive.read("model.json"))

@@ -58,11 +58,18 @@ class TrainResult:
 
 
 def make_config(corpus, output=None, **options) -> TrainConfig:
-    """TrainConfig from options; with from_model, the model's options fill in those not
-    given (the model's hyperparameters are what continuing it means)."""
-    from .config import MODEL_OPTIONS
+    """TrainConfig from the options given; those not given come from the preset (if one
+    is named), else, with from_model, from the model (its hyperparameters are what
+    continuing it means), else word2vec.c's defaults."""
+    from .config import MODEL_OPTIONS, PRESETS
     from .model import read_options
 
+    preset = options.get("preset") or "word2vec"
+    if preset not in PRESETS:
+        raise UsageError(f"--preset must be one of {', '.join(PRESETS)} (got {preset!r})")
+    for name, value in PRESETS[preset].items():
+        if name not in options:
+            options[name] = value(options) if callable(value) else value
     if options.get("from_model"):
         saved = read_options(options["from_model"]).get("options") or {}
         for name in MODEL_OPTIONS:
