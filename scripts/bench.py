@@ -156,7 +156,7 @@ def write_outputs(args, name, meta, runs, impl_order):
             f"- corpus: `{corpus['source']}` ({corpus['tokens']:,} words, {corpus['bytes']:,} "
             f"bytes); words/s = corpus words × passes ÷ whole-process wall time",
             f"- settings: {json.dumps(meta['settings'])}",
-            f"- implementations: " + "; ".join(f"{k}: {v}" for k, v in meta["versions"].items()),
+            "- implementations: " + "; ".join(f"{k}: {v}" for k, v in meta["versions"].items()),
             f"- evaluator: {meta['evaluator']}",
             f"- multiply-adds: counted from the corpus's vocabulary (see scripts/bench_arith.py);"
             f" peak {(meta.get('peak_multiply_adds') or 0) / 1e9:.0f} G/s = "
@@ -169,6 +169,11 @@ def write_outputs(args, name, meta, runs, impl_order):
     if meta.get("mode") == "scaling":
         text += [bench_report.scaling_table(rows), ""]
     text += [bench_report.markdown_table(rows), ""]
+    if any(r["analogy"] is not None for r in rows) and any(r["impl"] in bench_report.OURS
+                                                          for r in rows):
+        text += ["Accuracy against time: for each peer run, the w2v run (any mode, model or "
+                 "thread count measured here) that reaches at least its analogy accuracy in "
+                 "the least wall time.", "", bench_report.frontier_table(rows), ""]
     with open(base + ".md", "w") as f:
         f.write("\n".join(text))
     try:

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -160,6 +160,21 @@ class W2VBatch(W2V):
             "--alpha", str(s.alpha), "--quiet"]
 
 
+class W2VBest(W2V):
+    """w2v with --preset best (the measured improvements on word2vec.c's updates)."""
+    name = "w2v-best"
+    label = "w2v --preset best"
+
+    def command(self, s, corpus_path, output, expected_words=0):
+        return self.cmd + [
+            "train", corpus_path, "-o", output, "--binary",
+            "--cbow" if s.cbow else "--skip-gram", "--preset", "best",
+            "--size", str(s.size), "--window", str(s.window), "--negative", str(s.negative),
+            "--hs" if s.hs else "--no-hs", "--sample", str(s.sample),
+            "--min-count", str(s.min_count), "--iter", str(s.iter), "--threads", str(s.threads),
+            "--quiet"]
+
+
 def find_tool(name):
     """A console tool installed with this Python (not a pyenv shim in front of it)."""
     candidate = os.path.join(sysconfig.get_path("scripts"), name)
@@ -240,11 +255,12 @@ class FastText(PythonPeer):
 
 ALIASES = {"word2vec": "word2vec.c", "w2c": "word2vec.c", "ft": "fasttext", "fastText": "fasttext"}
 DEFAULT_IMPLS = ["w2v", "word2vec.c", "gensim", "fasttext"]
-KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter", "w2v-batch"]
+KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter", "w2v-batch", "w2v-best"]
 
 
 def make_implementations(names, w2v_cmd=None, word2vec_bin=None):
     table = {"w2v": lambda: W2V(w2v_cmd), "w2v-batch": lambda: W2VBatch(w2v_cmd),
+             "w2v-best": lambda: W2VBest(w2v_cmd),
              "word2vec.c": lambda: Word2VecC(word2vec_bin),
              "gensim": Gensim, "gensim-iter": GensimIterable, "fasttext": FastText}
     impls = []

@@ -139,9 +139,42 @@ def scaling_table(rows):
     return "\n".join(lines)
 
 
-COLORS = {"w2v": "#d62728", "word2vec.c": "#1f77b4", "gensim": "#2ca02c",
-          "gensim-iter": "#98df8a", "fasttext": "#ff7f0e"}
+COLORS = {"w2v": "#d62728", "w2v-batch": "#9467bd", "w2v-best": "#8c564b",
+          "word2vec.c": "#1f77b4", "gensim": "#2ca02c", "gensim-iter": "#98df8a",
+          "fasttext": "#ff7f0e"}
+OURS = ("w2v", "w2v-batch", "w2v-best")
 MARKERS = {"sg-ns": "o", "cbow-ns": "s", "sg-hs": "^", "cbow-hs": "D"}
+
+
+def frontier(rows):
+    """For each peer's (wall time, accuracy) point, the w2v run (any mode, model or thread
+    count) reaching at least that accuracy in the least time: rows of dicts."""
+    ours = [r for r in rows if r["runs"] and r["impl"] in OURS and r["analogy"] is not None]
+    found = []
+    for peer in rows:
+        if not peer["runs"] or peer["impl"] in OURS or peer["analogy"] is None:
+            continue
+        good = [r for r in ours if r["analogy"] >= peer["analogy"]]
+        best = min(good, key=lambda r: r["wall"]) if good else None
+        found.append({"peer": peer, "ours": best,
+                      "ratio": peer["wall"] / best["wall"] if best else None})
+    return found
+
+
+def frontier_table(rows):
+    lines = ["| peer run | its wall s | its analogy % | fastest w2v run at least as accurate "
+             "| its wall s | its analogy % | time ratio |",
+             "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    for item in frontier(rows):
+        peer, ours = item["peer"], item["ours"]
+        name = f"{peer['label']} {peer['config']} {peer['threads']}t"
+        if ours is None:
+            lines.append(f"| {name} | {peer['wall']:.1f} | {peer['analogy']:.2f} | none | | | |")
+            continue
+        lines.append(f"| {name} | {peer['wall']:.1f} | {peer['analogy']:.2f} "
+                     f"| {ours['label']} {ours['config']} {ours['threads']}t | {ours['wall']:.1f} "
+                     f"| {ours['analogy']:.2f} | {item['ratio']:.2f}× |")
+    return "\n".join(lines)
 
 
 def plot(rows, path, title):
@@ -190,6 +223,16 @@ def plot(rows, path, title):
             ax.scatter(r["wall"], r["analogy"], marker=MARKERS.get(r["config"], "x"), s=45,
                        color=COLORS.get(r["impl"]) if filled else "none",
                        edgecolors=COLORS.get(r["impl"], "k"))
+        ours = sorted((r for r in rows if r["impl"] in OURS and r["analogy"] is not None),
+                      key=lambda r: r["wall"])
+        pareto, best = [], None
+        for r in ours:  # w2v's frontier: the most accurate run within each time
+            if best is None or r["analogy"] > best:
+                best = r["analogy"]
+                pareto.append((r["wall"], r["analogy"]))
+        if len(pareto) > 1:
+            ax.step(*zip(*pareto), where="post", color=COLORS["w2v"], alpha=0.5, lw=1,
+                    label="w2v's best accuracy by time")
         for impl in impls:
             ax.scatter([], [], color=COLORS.get(impl), marker="o",
                        label=next(r["label"] for r in rows if r["impl"] == impl))
