@@ -24,7 +24,6 @@ from w2v.vectors import Vectors
 COMMON = dict(size=100, window=5, negative=5, sample=1e-4, min_count=5, iter=5, threads=2)
 MODELS = {"sg-ns": dict(cbow=False, alpha=0.025), "cbow-ns": dict(cbow=True, alpha=0.05)}
 TIED_TRIALS = [dict(), dict(alpha_factor=0.5), dict(init_scale=10.0)]
-               dict(init_scale=10.0), dict(alpha_factor=0.5, init_scale=10.0)]
 TOP = 10000
 
 
