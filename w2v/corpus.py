@@ -31,7 +31,7 @@ import stat
 from typing import NamedTuple, Optional
 
 from .errors import UserError
-from .inputs import Source, compression, read_errors
+from .inputs import Source, check_readable, compression, read_errors
 
 CHUNK_SIZE = 1 << 20
 SIGNATURE_BYTES = 4096  # bytes hashed at each end of a file to tell an append from an edit
@@ -203,19 +203,12 @@ class Corpus:
 
 
 def _check_corpus_file(path, name):
-    try:
-        status = os.stat(path)
-    except FileNotFoundError:
-        raise UserError(f"cannot read corpus {name}: no such file") from None
-    except OSError as exc:
-        raise UserError(f"cannot read corpus {name}: {exc.strerror}") from None
-    if stat.S_ISDIR(status.st_mode):
-        raise UserError(f"cannot read corpus {name}: it is a directory")
-    if not stat.S_ISREG(status.st_mode):
+    """inputs.check_readable, then: a corpus is read 1 + passes times, so a pipe or a
+    device (which the training job spools first) cannot be one."""
+    check_readable(path, "corpus", shown=name)
+    if not stat.S_ISREG(os.stat(path).st_mode):
         raise UserError(f"corpus {name} is not a regular file (a pipe or a device?): "
                         "it is read more than once, so save it to a file first")
-    if not os.access(path, os.R_OK):
-        raise UserError(f"cannot read corpus {name}: permission denied")
 
 
 def _skip(stream, count):

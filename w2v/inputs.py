@@ -53,23 +53,25 @@ def is_stdin(path):
     return os.fspath(path) == STDIN
 
 
-def check_readable(path, what="file"):
-    """UserError unless `path` is an existing, readable file (not a directory)."""
+def check_readable(path, what="file", shown=None):
+    """UserError unless `path` is an existing, readable file (not a directory); messages
+    name it as `shown` (a spooled copy's original name) if given."""
     path = os.fspath(path)
     if is_stdin(path):
         return
+    shown = shown or path
     if path == "":
         raise UserError(f"the {what} path is empty")
     try:
         status = os.stat(path)
     except FileNotFoundError:
-        raise UserError(f"cannot read {what} {path}: no such file") from None
+        raise UserError(f"cannot read {what} {shown}: no such file") from None
     except OSError as exc:
-        raise UserError(f"cannot read {what} {path}: {exc.strerror}") from None
+        raise UserError(f"cannot read {what} {shown}: {exc.strerror}") from None
     if stat.S_ISDIR(status.st_mode):
-        raise UserError(f"cannot read {what} {path}: it is a directory")
+        raise UserError(f"cannot read {what} {shown}: it is a directory")
     if not os.access(path, os.R_OK):
-        raise UserError(f"cannot read {what} {path}: permission denied")
+        raise UserError(f"cannot read {what} {shown}: permission denied")
 
 
 def is_regular(path):

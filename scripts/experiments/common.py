@@ -7,6 +7,7 @@ analogy accuracy by compute-accuracy's rules (top 30,000 words) and Spearman's r
 WordSim-353 and SimLex-999 (gensim's copies of them, when gensim is installed; they are
 not shipped with w2v for their licences).
 """
+import argparse
 import json
 import os
 import statistics
@@ -21,6 +22,22 @@ SHARED_CORPUS = os.path.join(ROOT, "..", "shared", "data", "enwiki2015-text8like
 
 from w2v.trainer import make_config, train  # noqa: E402
 from w2v.vectors import Vectors  # noqa: E402
+
+
+def arguments(doc, name, seeds="1,2,3", add=None):
+    """The options every experiment takes (--seeds, --corpus, --workdir, --name), plus
+    those `add(parser)` adds; returns the parsed arguments with .seed_list."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--seeds", default=seeds)
+    parser.add_argument("--corpus", help="training text [the shared corpus]")
+    parser.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                                          "w2v-experiments"))
+    parser.add_argument("--name", default=name, help="results file stem [%(default)s]")
+    if add:
+        add(parser)
+    args = parser.parse_args()
+    args.seed_list = [int(s) for s in args.seeds.split(",")]
+    return args
 
 
 def corpus_path(workdir, source=None):

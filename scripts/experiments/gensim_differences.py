@@ -21,11 +21,10 @@ table of count^0.75 (the same distribution as w2v's alias tables); sentences are
 
 Writes scripts/results/gensim_differences.md and .json.
 """
-import argparse
 import os
 import time
 
-from common import corpus_path, mean_spread, run, save, score
+from common import arguments, corpus_path, mean_spread, run, save, score
 
 COMMON = dict(size=100, window=5, negative=5, sample=1e-4, min_count=5, iter=5, threads=2)
 MODELS = {"sg-ns": dict(cbow=False, alpha=0.025), "cbow-ns": dict(cbow=True, alpha=0.05)}
@@ -68,15 +67,9 @@ def lines_file(corpus, workdir):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--corpus")
-    parser.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                                          "w2v-experiments"))
-    parser.add_argument("--skip-gensim", action="store_true")
-    parser.add_argument("--name", default="gensim_differences", help="results file stem")
-    args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    args = arguments(__doc__, "gensim_differences", add=lambda parser: parser.add_argument(
+        "--skip-gensim", action="store_true"))
+    seeds = args.seed_list
     corpus = corpus_path(args.workdir, args.corpus)
     runs = []
 

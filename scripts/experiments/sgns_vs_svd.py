@@ -15,13 +15,11 @@ similarities agree (Pearson r over every pair of the words).
 
 Writes scripts/results/sgns_vs_svd.md and .json.
 """
-import argparse
-import os
 import time
 
 import numpy as np
 
-from common import corpus_path, mean_spread, run, save
+from common import arguments, corpus_path, mean_spread, run, save
 from w2v.evaluate import evaluate_analogies
 from w2v.vectors import Vectors
 
@@ -85,17 +83,11 @@ def agreement(a, b):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--words", type=int, default=5000)
-    parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--corpus")
-    parser.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                                          "w2v-experiments"))
-    parser.add_argument("--name", default="sgns_vs_svd")
-    args = parser.parse_args()
+    args = arguments(__doc__, "sgns_vs_svd", add=lambda parser: parser.add_argument(
+        "--words", type=int, default=5000))
     corpus = corpus_path(args.workdir, args.corpus)
     runs = []
-    for seed in [int(s) for s in args.seeds.split(",")]:
+    for seed in args.seed_list:
         _, result = run(corpus, cbow=False, size=DIM, window=WINDOW, negative=NEGATIVE,
                         sample=SAMPLE, min_count=5, iter=5, seed=seed)
         words = result.vocab.words[1:args.words + 1]

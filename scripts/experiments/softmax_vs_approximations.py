@@ -15,13 +15,12 @@ CBOW (one prediction per position) keeps the exact softmax affordable.
 
 Writes scripts/results/softmax_vs_approximations.md and .json.
 """
-import argparse
 import collections
 import os
 
 import numpy as np
 
-from common import corpus_path, mean_spread, run, save, score
+from common import arguments, corpus_path, mean_spread, run, save, score
 from w2v.model import Huffman
 from w2v.vocab import Vocab
 from w2v.vectors import Vectors
@@ -93,16 +92,11 @@ def exact_nll(result, config, contexts, targets):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--words", type=int, default=2000)
-    parser.add_argument("--tokens", type=int, default=3_000_000)
-    parser.add_argument("--passes", type=int, default=2)
-    parser.add_argument("--seeds", default="1,2")
-    parser.add_argument("--corpus")
-    parser.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                                          "w2v-experiments"))
-    parser.add_argument("--name", default="softmax_vs_approximations")
-    args = parser.parse_args()
+    def add(parser):
+        parser.add_argument("--words", type=int, default=2000)
+        parser.add_argument("--tokens", type=int, default=3_000_000)
+        parser.add_argument("--passes", type=int, default=2)
+    args = arguments(__doc__, "softmax_vs_approximations", seeds="1,2", add=add)
     train_path, held_path, vocab_path = split(corpus_path(args.workdir, args.corpus),
                                               args.workdir, args.words, args.tokens)
     vocab = Vocab.read(vocab_path, min_count=0)
@@ -111,7 +105,7 @@ def main():
     samples = {"train": positions(train_path, index, EVAL_POSITIONS, rng),
                "held-out": positions(held_path, index, EVAL_POSITIONS, rng)}
     runs = []
-    for seed in [int(s) for s in args.seeds.split(",")]:
+    for seed in args.seed_list:
         for name, options in VARIANTS.items():
             measured, result = run(train_path, cbow=True, size=100, window=WINDOW,
                                    sample=1e-4, min_count=0, iter=args.passes, seed=seed,

@@ -13,12 +13,9 @@ the best of those is run over every seed.
 
 Writes scripts/results/two_matrices.md and .json.
 """
-import argparse
-import os
-
 import numpy as np
 
-from common import corpus_path, mean_spread, run, save, score
+from common import arguments, corpus_path, mean_spread, run, save, score
 from w2v.vectors import Vectors
 
 COMMON = dict(size=100, window=5, negative=5, sample=1e-4, min_count=5, iter=5, threads=2)
@@ -47,14 +44,8 @@ def measure(corpus, seed, model, tied=False, alpha_factor=1.0, init_scale=1.0):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", default="1,2,3")
-    parser.add_argument("--corpus")
-    parser.add_argument("--workdir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"),
-                                                          "w2v-experiments"))
-    parser.add_argument("--name", default="two_matrices")
-    args = parser.parse_args()
-    seeds = [int(s) for s in args.seeds.split(",")]
+    args = arguments(__doc__, "two_matrices")
+    seeds = args.seed_list
     corpus = corpus_path(args.workdir, args.corpus)
     runs = []
 
