@@ -232,8 +232,11 @@ def test_signal_at_a_random_moment_then_resume(tmp_path, signum):
         assert w2v_process("train", SAMPLE, "-o", out, *common).wait(timeout=300) == 0
     else:
         assert process.returncode == 128 + signum, stderr
-        assert checkpoint.exists(), stderr
-        assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
+        # no checkpoint: the signal came after the vectors were written (nothing to resume)
+        if checkpoint.exists():
+            assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
+        else:
+            assert "written before the stop" in stderr, stderr
     assert out.read_bytes() == reference.read_bytes()
 
 
