@@ -71,6 +71,21 @@ void w2v_flush_words(const w2v_model *m, w2v_thread *t) {
     int64_t done = __atomic_add_fetch(m->words_done, t->words_pending, __ATOMIC_RELAXED);
     t->words_pending = 0;
     t->alpha = w2v_alpha_at(m, done);
+    w2v_sync_hot_rows(m, t);
+}
+
+void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) {
+    if (!m->hot_slot || !t->hot_local) return;
+    const int dim = m->dim;
+    for (int s = 0; s < m->hot_count; s++) {
+        real *shared = m->hs_vectors + (int64_t)t->hot_nodes[s] * dim;
+        real *local = t->hot_local + (int64_t)s * dim, *base = t->hot_base + (int64_t)s * dim;
+        for (int i = 0; i < dim; i++) {
+            real now = shared[i] + (local[i] - base[i]);  /* Hogwild, as every update */
+            shared[i] = now;
+            local[i] = base[i] = now;
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- kernel dispatch */

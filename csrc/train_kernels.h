@@ -48,7 +48,16 @@ typedef struct w2v_model {
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
     int batch;                    /* --batch: skip-gram's contexts share their outputs */
     int ns_skip_saturated;        /* gensim's rule: no NS update when |f| >= 6 */
+    /* With several threads, the top of the Huffman tree (the nodes every path starts
+     * with) is written by every update of every thread, and its rows' cache lines travel
+     * between the cores all the time. hot_slot[node] >= 0 marks those nodes: each thread
+     * then updates a copy of their rows and adds its changes to the shared rows (and
+     * takes the other threads') every W2V_WORDS_PER_ALPHA_UPDATE words. NULL: off (one
+     * thread: word2vec.c's updates exactly). */
+    const int32_t *hot_slot;      /* V, or NULL */
+    int hot_count;
     int cbow_gradient_mean;       /* CBOW: divide the context gradient by the count */
+    int sample_high_bits;         /* subsampling draws bits 16-31, not word2vec.c's 0-15 */
     double starting_alpha, min_alpha;
     int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */
@@ -78,6 +87,9 @@ typedef struct w2v_thread {
     real **batch_spare;           /* contexts, one per occurrence */
     real *batch_zero;             /* dim zeros: the padding rows of an output block */
     real *batch_sink;             /* where the padding rows' results go */
+    real *hot_local;              /* hot_count x dim: this thread's copy of the hot rows */
+    real *hot_base;               /* hot_count x dim: the shared rows as last synchronised */
+    const int32_t *hot_nodes;     /* hot_count: the node of each slot */
 } w2v_thread;
 
 void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);
@@ -117,7 +129,11 @@ const char *w2v_best_kernel(void);
 /* The shared word counter, read atomically (for progress from another thread). */
 int64_t w2v_words_done(const w2v_model *m);
 
-/* Add the thread's pending word count to the shared counter. */
+/* Add the thread's pending word count to the shared counter (and synchronise its copy
+ * of the hot tree rows, if any). */
 void w2v_flush_words(const w2v_model *m, w2v_thread *t);
+
+/* Add the changes of the thread's hot rows to the shared rows, and take theirs. */
+void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t);
 
 #endif

@@ -197,7 +197,11 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     const int len = m->code_lengths[word];
     const real alpha = t->alpha;
     real *rows[W2V_MAX_CODE_LENGTH], f[W2V_MAX_CODE_LENGTH], g[W2V_MAX_CODE_LENGTH];
-    for (int d = 0; d < len; d++) rows[d] = m->hs_vectors + (int64_t)point[d] * dim;
+    for (int d = 0; d < len; d++) {
+        int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;
+        rows[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
+                                            : m->hs_vectors + (int64_t)point[d] * dim;
+    }
     dots(in, rows, len, dim, f);
     double loss = 0;  /* kept in a register, added once */
     int active = 0;
@@ -701,7 +705,11 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
             if (m->keep_thresholds) {
                 real ran = m->keep_thresholds[word];
                 uint64_t r = next_rand(&t->next_random);
-                if (ran < (r & 0xFFFF) / (real)65536) continue;
+                /* word2vec.c compares with the generator's lowest 16 bits, which repeat
+                 * every 65,536 draws; --sample-bits high takes bits 16-31 (gensim draws
+                 * 32 bits from the same place) */
+                uint64_t bits = m->sample_high_bits ? (r >> 16) & 0xFFFF : r & 0xFFFF;
+                if (ran < bits / (real)65536) continue;
             }
             t->sentence[len++] = word;
             if (len >= W2V_MAX_SENTENCE) break;

@@ -37,7 +37,9 @@ cdef extern from "train_kernels.h":
         const real *keep_thresholds
         int64_t vocab_size
         int dim, window, negative, hs, softmax, cbow, cbow_mean, batch
-        int ns_skip_saturated, cbow_gradient_mean
+        int ns_skip_saturated, cbow_gradient_mean, sample_high_bits
+        const int32_t *hot_slot
+        int hot_count
         double starting_alpha, min_alpha
         int schedule
         int64_t total_words
@@ -61,6 +63,9 @@ cdef extern from "train_kernels.h":
         real **batch_spare
         real *batch_zero
         real *batch_sink
+        real *hot_local
+        real *hot_base
+        const int32_t *hot_nodes
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
     void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
     void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
@@ -68,6 +73,7 @@ cdef extern from "train_kernels.h":
     real w2v_alpha_at(const w2v_model *m, int64_t words_done)
     int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
     void w2v_flush_words(const w2v_model *m, w2v_thread *t) nogil
+    void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) nogil
     int64_t w2v_words_done(const w2v_model *m) nogil
     w2v_train_fn w2v_kernel(const char *name)
     const char *w2v_best_kernel()
@@ -162,6 +168,7 @@ cdef class SharedModel:
     cdef w2v_model model
     cdef int64_t _words_done
     cdef readonly object input_vectors, hs_vectors, ns_vectors, softmax_vectors, kernel
+    cdef readonly object hot_nodes
     cdef object _keep  # keeps every array the C struct points into alive
 
     def __init__(self, *, input_vectors, hs_vectors, ns_vectors, softmax_vectors,
@@ -169,7 +176,8 @@ cdef class SharedModel:
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
                  double alpha, min_alpha, int64_t total_words, kernel=None,
                  bint batch=False, bint ns_skip_saturated=False,
-                 bint cbow_gradient_mean=False):
+                 bint cbow_gradient_mean=False, int hot_depth=0,
+                 bint sample_high_bits=False):
         """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
         floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's).
         kernel: the compiled loop to run (see available_kernels); None: chosen_kernel()."""
@@ -223,6 +231,21 @@ cdef class SharedModel:
         self.model.cbow_mean = cbow_mean
         self.model.batch = batch
         self.model.ns_skip_saturated = ns_skip_saturated
+        self.model.sample_high_bits = sample_high_bits
+        # the tree's top nodes (depth < hot_depth on any path): see train_kernels.h
+        self.model.hot_slot = NULL
+        self.model.hot_count = 0
+        self.hot_nodes = np.zeros(1, np.int32)
+        if hot_depth > 0 and self.model.hs and vocab_size > 1:
+            top = np.unique(points[code_lengths > 0][:, :hot_depth][
+                np.arange(min(hot_depth, points.shape[1]))[None, :] <
+                code_lengths[code_lengths > 0][:, None]])
+            self.hot_nodes = top.astype(np.int32)
+            hot_slot = np.full(vocab_size, -1, np.int32)
+            hot_slot[self.hot_nodes] = np.arange(len(self.hot_nodes), dtype=np.int32)
+            self._keep.append(hot_slot)
+            self.model.hot_slot = <const int32_t *>cnp.PyArray_DATA(hot_slot)
+            self.model.hot_count = len(self.hot_nodes)
         self.model.cbow_gradient_mean = cbow_gradient_mean
         self.model.starting_alpha = alpha
         if min_alpha is None:
@@ -255,6 +278,7 @@ cdef class ThreadState:
     cdef w2v_thread state
     cdef SharedModel shared
     cdef object _buffers
+    cdef object _hot
 
     def __init__(self, SharedModel shared, uint64_t seed):
         cdef int dim = shared.model.dim
@@ -281,6 +305,14 @@ cdef class ThreadState:
         cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out, bs = batch_spare
         cdef real[::1] bg = batch_grad, be = batch_err, bz = batch_zero, bk = batch_sink
         self.state.batch_spare = <real **>&bs[0]
+        # a copy of the hot tree rows (see SharedModel): local and as last synchronised
+        cdef int hot = shared.model.hot_count
+        hot_local = np.ascontiguousarray(shared.hs_vectors[shared.hot_nodes]) if hot else None
+        hot_base = hot_local.copy() if hot else None
+        self._hot = (hot_local, hot_base, shared.hot_nodes)
+        self.state.hot_local = <real *>cnp.PyArray_DATA(hot_local) if hot else NULL
+        self.state.hot_base = <real *>cnp.PyArray_DATA(hot_base) if hot else NULL
+        self.state.hot_nodes = <const int32_t *>cnp.PyArray_DATA(shared.hot_nodes)
         self.state.batch_zero = &bz[0]
         self.state.batch_sink = &bk[0]
         self.state.batch_in = <real **>&bi[0]
@@ -313,6 +345,11 @@ cdef class ThreadState:
     def flush(self):
         """Add the words this thread read but has not yet reported to the shared count."""
         w2v_flush_words(&self.shared.model, &self.state)
+
+    def sync(self):
+        """Add this thread's changes of the hot tree rows to the shared rows (before the
+        matrices are saved: a checkpoint)."""
+        w2v_sync_hot_rows(&self.shared.model, &self.state)
 
     def get_state(self):
         """The thread's resumable state at a batch boundary (for checkpoints)."""

@@ -14,7 +14,8 @@ import click
 
 from . import __version__, console, outputs
 from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUTPUT_CHOICES,
-                     PRESETS, available_cores, option_name, parse_duration)
+                     PRESETS, SAMPLE_BITS_CHOICES, available_cores, option_name,
+                     parse_duration)
 from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
 from .signals import stop_on_signals
 from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
@@ -87,6 +88,9 @@ D = DEFAULTS
               default=D.ns_saturation,
               help="Negative-sampling units with |score| >= 6: update with the clipped "
                    "gradient (word2vec.c) or skip (gensim).")
+@click.option("--sample-bits", type=click.Choice(SAMPLE_BITS_CHOICES), default=D.sample_bits,
+              help="Random bits of the subsampling test: the generator's low 16 "
+                   "(word2vec.c's, which repeat every 65,536 draws) or bits 16-31.")
 @click.option("--init-scale", type=float, default=D.init_scale,
               help="Input vectors start uniform in [-0.5, 0.5) x this / size (gensim: 2).")
 @click.option("--cbow-gradient", type=click.Choice(CBOW_GRADIENT_CHOICES),

@@ -14,6 +14,7 @@ from .errors import UsageError
 OUTPUT_CHOICES = ("input", "output", "sum")
 NS_SATURATION_CHOICES = ("update", "skip")
 CBOW_GRADIENT_CHOICES = ("word2vec", "mean")
+SAMPLE_BITS_CHOICES = ("low", "high")
 MAX_SEED = 2 ** 64 - 1          # the generator is word2vec.c's 64-bit LCG
 MAX_INT32 = 2 ** 31 - 1         # word ids and C ints in the kernels
 # Limits far beyond any sensible run that keep the arithmetic in range and the machine
@@ -45,7 +46,8 @@ _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.
 # Options a model keeps: continuing it (--from-model) uses these unless they are given.
 MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax", "iter",
                  "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab",
-                 "batch", "ns_saturation", "cbow_gradient", "tied")
+                 "batch", "ns_saturation", "cbow_gradient", "tied", "init_scale",
+                 "sample_bits")
 
 
 # Named bundles of options, applied to the options not given (see trainer.make_config).
@@ -110,6 +112,7 @@ class TrainConfig:
     init_scale: float = 1.0             # input vectors uniform in [-0.5, 0.5) * scale / size
     cbow_gradient: str = "word2vec"     # or "mean": the context gradient divided by its count
     tied: bool = False                  # one matrix as both input and output vectors
+    sample_bits: str = "low"            # subsampling's random bits: word2vec.c's low 16, or high
     preset: str = "word2vec"            # a bundle of the options above: see PRESETS
 
     @property
@@ -154,6 +157,8 @@ class TrainConfig:
              f"--init-scale must be above 0 and at most 1000 (got {self.init_scale})")
         need(self.ns_saturation in NS_SATURATION_CHOICES,
              f"--ns-saturation must be one of {', '.join(NS_SATURATION_CHOICES)}")
+        need(self.sample_bits in SAMPLE_BITS_CHOICES,
+             f"--sample-bits must be one of {', '.join(SAMPLE_BITS_CHOICES)}")
         need(self.cbow_gradient in CBOW_GRADIENT_CHOICES,
              f"--cbow-gradient must be one of {', '.join(CBOW_GRADIENT_CHOICES)}")
         need(not (self.tied and self.hs),

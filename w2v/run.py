@@ -234,6 +234,8 @@ class TrainingRun:
         self._pause()
         try:
             self._report(watch.elapsed())  # summaries of the passes finished so far
+            for state in self.thread_states:  # each thread's pending hot-row changes
+                state.sync()
             pass_number, position, pending = self.resume_point
             current = self.passes.get(pass_number, PassStats())
             snapshot = RunState(

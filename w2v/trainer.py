@@ -35,6 +35,9 @@ from .run import PassStats, RunState, TrainingRun
 from .vocab import Vocab
 
 STAGES = ("counting", "training", "trained")
+# With several threads, the Huffman tree's nodes this close to the root get a copy per
+# thread, synchronised every 10,000 words (see csrc/train_kernels.h): 2^6 - 1 = 63 rows.
+HOT_DEPTH = 6
 
 
 @dataclasses.dataclass
@@ -308,7 +311,9 @@ class _Job:
             cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
             min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1,
             batch=config.batch, ns_skip_saturated=config.ns_saturation == "skip",
-            cbow_gradient_mean=config.cbow_gradient == "mean")
+            cbow_gradient_mean=config.cbow_gradient == "mean",
+            hot_depth=HOT_DEPTH if config.threads > 1 else 0,
+            sample_high_bits=config.sample_bits == "high")
 
     def train_passes(self, result):
         config = self.config

@@ -10,6 +10,11 @@ Differences read in gensim's word2vec_inner.pyx and word2vec.py and tested here:
 - init-2: gensim starts the input vectors uniform in [-1, 1) / size, twice word2vec.c's
   [-0.5, 0.5) / size (KeyedVectors.prep_vectors).
 - both of them.
+- sample-high: word2vec.c decides subsampling with the generator's lowest 16 bits
+  (`(next_random & 0xFFFF) / 65536`), which, for a linear congruential generator modulo
+  2^64, repeat every 65,536 draws; gensim takes 32 bits from above bit 16
+  (`random_int32`). --sample-bits high takes bits 16-31.
+- all three.
 Differences that do not apply to this corpus or that the benchmark already aligns: gensim
 has no `</s>` entry (the corpus has no newlines); its learning rate falls linearly to
 min_alpha (given alpha x 1e-4, word2vec.c's floor, by the benchmark); subsampling draws 32
@@ -21,10 +26,11 @@ table of count^0.75 (the same distribution as w2v's alias tables); sentences are
 
 Writes scripts/results/gensim_differences.md and .json.
 """
+import json
 import os
 import time
 
-from common import arguments, corpus_path, mean_spread, run, save, score
+from common import RESULTS, arguments, corpus_path, mean_spread, run, save, score
 
 COMMON = dict(size=100, window=5, negative=5, sample=1e-4, min_count=5, iter=5, threads=2)
 MODELS = {"sg-ns": dict(cbow=False, alpha=0.025), "cbow-ns": dict(cbow=True, alpha=0.05)}
@@ -33,6 +39,9 @@ VARIANTS = {
     "ns-skip": dict(ns_saturation="skip"),
     "init-2": dict(init_scale=2.0),
     "ns-skip + init-2": dict(ns_saturation="skip", init_scale=2.0),
+    "sample-high": dict(sample_bits="high"),
+    "ns-skip + init-2 + sample-high": dict(ns_saturation="skip", init_scale=2.0,
+                                           sample_bits="high"),
 }
 CORRECTED_ALPHAS = (0.05, 0.1, 0.2, 0.4)
 
@@ -67,11 +76,21 @@ def lines_file(corpus, workdir):
 
 
 def main():
-    args = arguments(__doc__, "gensim_differences", add=lambda parser: parser.add_argument(
-        "--skip-gensim", action="store_true"))
+    def add(parser):
+        parser.add_argument("--skip-gensim", action="store_true")
+        parser.add_argument("--skip-corrected", action="store_true")
+        parser.add_argument("--variants", help="comma-separated variant names [all]")
+        parser.add_argument("--append", action="store_true",
+                            help="add to the runs already in the results file")
+    args = arguments(__doc__, "gensim_differences", add=add)
     seeds = args.seed_list
     corpus = corpus_path(args.workdir, args.corpus)
+    chosen = args.variants.split(",") if args.variants else list(VARIANTS)
     runs = []
+    stored = os.path.join(RESULTS, args.name + ".json")
+    if args.append and os.path.exists(stored):
+        with open(stored) as f:
+            runs = json.load(f)
 
     def record(model, variant, seed, measured):
         runs.append(dict(model=model, variant=variant, seed=seed, **measured))
@@ -81,13 +100,14 @@ def main():
 
     for seed in seeds:
         for model, model_options in MODELS.items():
-            for variant, options in VARIANTS.items():
-                measured, _ = run(corpus, seed=seed, **COMMON, **model_options, **options)
+            for variant in chosen:
+                measured, _ = run(corpus, seed=seed, **COMMON, **model_options,
+                                  **VARIANTS[variant])
                 record(model, variant, seed, measured)
             if not args.skip_gensim:
                 record(model, "gensim 4.4 itself", seed,
                        gensim_run(lines_file(corpus, args.workdir), model, seed))
-        for alpha in CORRECTED_ALPHAS:
+        for alpha in () if args.skip_corrected else CORRECTED_ALPHAS:
             measured, _ = run(corpus, seed=seed, cbow=True, cbow_gradient="mean", alpha=alpha,
                               **COMMON)
             record("cbow-ns", f"corrected CBOW, alpha {alpha}", seed, measured)
