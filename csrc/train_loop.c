@@ -641,7 +641,9 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
             const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
             const int n = m->code_lengths[word];
             for (int d = 0; d < n; d++) {
-                out[d] = m->hs_vectors + (int64_t)point[d] * dim;
+                int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
+                out[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
+                                                   : m->hs_vectors + (int64_t)point[d] * dim;
                 out_weight[d] = 1;  /* a path's nodes are distinct */
             }
             if (merged) {
