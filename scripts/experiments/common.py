@@ -91,9 +91,43 @@ def mean_spread(values, digits=2):
     return f"{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}"
 
 
-def save(name, text, data):
+def save(name, text, data, panels=None):
+    """Write NAME.md and NAME.json under scripts/results, and NAME.png when `panels` is
+    given: {panel title: [(bar label, values over seeds), ...]}, drawn as bars of the mean
+    with the standard deviation as error bars (skipped when matplotlib is missing)."""
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, name + ".md"), "w") as f:
         f.write(text)
     with open(os.path.join(RESULTS, name + ".json"), "w") as f:
         json.dump(data, f, indent=1)
+    if panels:
+        plot_panels(os.path.join(RESULTS, name + ".png"), panels)
+
+
+def plot_panels(path, panels):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    panels = {title: [(label, [v for v in values if v is not None]) for label, values in bars]
+              for title, bars in panels.items()}
+    labels = list(dict.fromkeys(label for bars in panels.values() for label, _ in bars))
+    size = (4.2 * len(panels), 0.45 * len(labels) + 1.4)
+    figure, axes = plt.subplots(1, len(panels), figsize=size,
+                                sharey=True, squeeze=False)
+    for axis, (title, bars) in zip(axes[0], panels.items()):
+        found = dict(bars)
+        means = [statistics.mean(found[l]) if found.get(l) else 0 for l in labels]
+        spreads = [statistics.stdev(found[l]) if len(found.get(l, [])) > 1 else 0
+                   for l in labels]
+        axis.barh(range(len(labels)), means, xerr=spreads, color="#4c72b0", capsize=3)
+        axis.set_title(title, fontsize=10)
+        axis.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(range(len(labels)))
+    axes[0][0].set_yticklabels(labels, fontsize=8)
+    axes[0][0].invert_yaxis()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

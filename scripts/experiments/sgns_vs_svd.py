@@ -13,7 +13,7 @@ similarities agree (Pearson r over every pair of the words).
 
     python scripts/experiments/sgns_vs_svd.py [--words 5000] [--seeds 1,2,3] [--corpus FILE]
 
-Writes scripts/results/sgns_vs_svd.md and .json.
+Writes scripts/results/sgns_vs_svd.md, .json and .png.
 """
 import time
 
@@ -124,7 +124,11 @@ def report(runs, args):
     agree = [r["r"] for r in runs if r["method"] == "agreement"]
     lines += ["", f"Agreement of the two similarity structures (Pearson r of the cosines of "
               f"every word pair): {mean_spread(agree, 3)}"]
-    save(args.name, "\n".join(lines) + "\n", runs)
+    methods = ("SGNS (w2v, 5 passes)", "SVD of SPPMI")
+    panels = {title: [(m, [r.get(key) for r in runs if r["method"] == m]) for m in methods]
+              for key, title in (("analogy", "analogy % (kept words)"),
+                                 ("ws353", "WordSim-353 ρ"), ("simlex", "SimLex-999 ρ"))}
+    save(args.name, "\n".join(lines) + "\n", runs, panels)
 
 
 if __name__ == "__main__":

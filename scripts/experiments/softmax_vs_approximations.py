@@ -13,7 +13,7 @@ CBOW (one prediction per position) keeps the exact softmax affordable.
     python scripts/experiments/softmax_vs_approximations.py [--words 2000] [--tokens 3000000]
         [--passes 2] [--seeds 1,2] [--corpus FILE]
 
-Writes scripts/results/softmax_vs_approximations.md and .json.
+Writes scripts/results/softmax_vs_approximations.md, .json and .png.
 """
 import collections
 import os
@@ -140,7 +140,12 @@ def report(runs, args):
                      f"| {mean_spread((r.get('ws353') for r in group), 3)} "
                      f"| {mean_spread((r.get('simlex') for r in group), 3)} "
                      f"| {mean_spread(r['seconds'] for r in group)} |")
-    save(args.name, "\n".join(lines) + "\n", runs)
+    panels = {title: [(name, [r.get(key) for r in runs if r["variant"] == name])
+                      for name in VARIANTS]
+              for key, title in (("train", "exact NLL, training text (nats)"),
+                                 ("held-out", "exact NLL, held-out (nats)"),
+                                 ("analogy", "analogy %"))}
+    save(args.name, "\n".join(lines) + "\n", runs, panels)
 
 
 if __name__ == "__main__":

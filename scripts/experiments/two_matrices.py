@@ -11,7 +11,7 @@ the best of those is run over every seed.
 
     python scripts/experiments/two_matrices.py [--seeds 1,2,3] [--corpus FILE]
 
-Writes scripts/results/two_matrices.md and .json.
+Writes scripts/results/two_matrices.md, .json and .png.
 """
 import numpy as np
 
@@ -91,7 +91,14 @@ def report(runs, args):
                      f"| {mean_spread((r.get('ws353') for r in group), 3)} "
                      f"| {mean_spread((r.get('simlex') for r in group), 3)} "
                      f"| {mean_spread(selfs, 1)} | {len(group)} |")
-    save(args.name, "\n".join(lines) + "\n", runs)
+    panels = {}
+    for metric, title in (("analogy", "analogy %"), ("ws353", "WordSim-353 ρ"),
+                          ("simlex", "SimLex-999 ρ")):
+        panels[title] = [(f"{m} {v.split(' (')[0]}, {w}",
+                          [r.get(metric) for r in runs
+                           if (r["model"], r["variant"], r["vectors"]) == (m, v, w)])
+                         for m, v, w in order]
+    save(args.name, "\n".join(lines) + "\n", runs, panels)
 
 
 if __name__ == "__main__":
