@@ -6,7 +6,9 @@ log-likelihood -log p(word | mean of its context) over positions of the training
 and of held-out text that follows it (full window of 5 on each side, no subsampling).
 For softmax and negative sampling p is the softmax of the output vectors' scores; for
 hierarchical softmax it is the product of the sigmoids along the word's Huffman path
-(a normalised distribution too). Plus the vectors' quality.
+(a normalised distribution too). Negative sampling's scores estimate log p(w | c) / (k q(w))
+with q its noise distribution, not log p(w | c) (Levy & Goldberg, 2014), so they are also
+scored with log q(w) added back before the softmax. Plus the vectors' quality.
 
 CBOW (one prediction per position) keeps the exact softmax affordable.
 
@@ -68,7 +70,9 @@ def positions(path, index, limit, rng):
     return ids[centres[:, None] + offsets], ids[centres]
 
 
-def exact_nll(result, config, contexts, targets):
+def exact_nll(result, config, contexts, targets, bias=None):
+    """Average -log p(target | mean of its contexts); `bias` (one per word) is added to
+    every score before the softmax."""
     hidden = result.input_vectors[contexts].mean(axis=1)
     if config.get("hs"):
         tree = Huffman(*result.vocab.huffman())
@@ -84,6 +88,8 @@ def exact_nll(result, config, contexts, targets):
     total = 0.0
     for start in range(0, len(targets), 4096):
         scores = hidden[start:start + 4096] @ output.T
+        if bias is not None:
+            scores = scores + bias
         top = scores.max(axis=1, keepdims=True)
         log_z = top[:, 0] + np.log(np.exp(scores - top).sum(axis=1))
         chosen = scores[np.arange(len(scores)), targets[start:start + 4096]]
@@ -110,8 +116,13 @@ def main():
             measured, result = run(train_path, cbow=True, size=100, window=WINDOW,
                                    sample=1e-4, min_count=0, iter=args.passes, seed=seed,
                                    read_vocab=vocab_path, **options)
+            noise = np.maximum(result.vocab.counts, 1).astype(np.float64) ** 0.75
+            log_noise = np.log(noise / noise.sum())
             for part, (contexts, targets) in samples.items():
                 measured[part] = exact_nll(result, options, contexts, targets)
+                if options.get("negative"):
+                    measured[part + " + log q"] = exact_nll(result, options, contexts, targets,
+                                                            log_noise)
             if not options.get("hs"):
                 measured["output"] = score(Vectors(result.vocab.words, result.output_vectors))
             runs.append(dict(variant=name, seed=seed, **measured))
@@ -125,17 +136,21 @@ def report(runs, args):
              f"{WINDOW}, sample 1e-4, 2 threads; exact negative log-likelihood per prediction "
              f"(nats) on {EVAL_POSITIONS:,} positions of the training text and of the "
              f"{args.tokens // 10:,} words after it; mean ± standard deviation over seeds "
-             f"{args.seeds}. Uniform guessing: {np.log(args.words):.2f} nats. Command: `python "
+             f"{args.seeds}; for negative sampling also with log q(w), the log of its noise "
+             f"distribution, added to the scores. Uniform guessing: "
+             f"{np.log(args.words):.2f} nats. Command: `python "
              f"scripts/experiments/softmax_vs_approximations.py --words {args.words} --tokens "
              f"{args.tokens} --passes {args.passes} --seeds {args.seeds}`", "",
-             "| objective | exact NLL, training text | exact NLL, held-out | analogy % | "
-             "WS353 ρ | SimLex ρ | wall s |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| objective | exact NLL, training text | exact NLL, held-out | held-out, + log q(w) "
+             "| analogy % | WS353 ρ | SimLex ρ | wall s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name in VARIANTS:
         group = [r for r in runs if r["variant"] == name]
         if not group:
             continue
         lines.append(f"| {name} | {mean_spread((r['train'] for r in group), 3)} "
                      f"| {mean_spread((r['held-out'] for r in group), 3)} "
+                     f"| {mean_spread((r.get('held-out + log q') for r in group), 3)} "
                      f"| {mean_spread(r['analogy'] for r in group)} "
                      f"| {mean_spread((r.get('ws353') for r in group), 3)} "
                      f"| {mean_spread((r.get('simlex') for r in group), 3)} "
