@@ -159,6 +159,7 @@ def report(runs, args):
                       for name in VARIANTS]
               for key, title in (("train", "exact NLL, training text (nats)"),
                                  ("held-out", "exact NLL, held-out (nats)"),
+                                 ("held-out + log q", "held-out, NS + log q(w) (nats)"),
                                  ("analogy", "analogy %"))}
     save(args.name, "\n".join(lines) + "\n", runs, panels)
 
