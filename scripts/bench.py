@@ -338,7 +338,7 @@ def main(argv=None):
                   if record["ok"] else record["error"])
         print(f"[{n}/{len(plan)}] round {r + 1} {config} t{threads} x{copies} {impl.name:11s} "
               f"{status}  (load {record['load_before']})", flush=True)
-        meta["median_load"] = bench_report._median(x["load_before"] for x in runs)
+        meta["median_load"] = round(bench_report._median(x["load_before"] for x in runs), 2)
         write_outputs(args, name, meta, runs, impl_order)  # partial results survive a crash
     if args.dry_run:
         return
