@@ -116,9 +116,11 @@ def main():
 def report(runs, args):
     order = list(dict.fromkeys((r["model"], r["variant"]) for r in runs))
     lines = [f"Shared corpus, 5 passes, 2 threads, size 100, window 5, negative 5, sample 1e-4; "
-             f"seeds {args.seeds}; mean ± standard deviation over seeds. Command: "
+             f"seeds {','.join(str(s) for s in sorted({r['seed'] for r in runs}))}; mean ± "
+             "standard deviation over seeds. Last command: "
              "`python scripts/experiments/gensim_differences.py --seeds "
-             f"{args.seeds}{' --corpus ' + args.corpus if args.corpus else ''}`", "",
+             f"{args.seeds}{' --corpus ' + args.corpus if args.corpus else ''}"
+             f"{' --append (added to the runs before)' if args.append else ''}`", "",
              "| model | variant | analogy % | WS353 ρ | SimLex ρ | wall s | runs |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for model, variant in order:
