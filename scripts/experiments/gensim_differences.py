@@ -120,7 +120,8 @@ def report(runs, args):
              "standard deviation over seeds. Last command: "
              "`python scripts/experiments/gensim_differences.py --seeds "
              f"{args.seeds}{' --corpus ' + args.corpus if args.corpus else ''}"
-             f"{' --append (added to the runs before)' if args.append else ''}`", "",
+             f"{' --append' if args.append else ''}`"
+             f"{' (added to the runs before)' if args.append else ''}", "",
              "| model | variant | analogy % | WS353 ρ | SimLex ρ | wall s | runs |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for model, variant in order:
