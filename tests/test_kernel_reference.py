@@ -88,3 +88,34 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
     assert np.abs(vectors[0] - _train.init_input_vectors(V, DIM, 1)).max() > 1e-3
     for got, want in zip(vectors, expected):
         np.testing.assert_allclose(got, want, atol=2e-6)
+
+
+@pytest.mark.parametrize("kernel", _train.available_kernels())
+@pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
+@pytest.mark.parametrize("negative, softmax", [(3, False), (0, True)], ids=["ns", "softmax"])
+def test_tied_kernel_matches_word2vec_c_loop_on_one_matrix(cbow, negative, softmax, kernel):
+    """--tied: the same loop with the output rows being the input rows themselves, so a
+    word that is its own target or negative reads the row its previous update wrote."""
+    rng = np.random.default_rng(1)
+    ids = rng.integers(1, V, 400).astype(np.int32)
+    ids[::37] = 0
+    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
+    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)
+    codes, points, lengths = toy_tree()
+
+    tied = _train.init_input_vectors(V, DIM, 1)
+    shared = _train.SharedModel(
+        input_vectors=tied, hs_vectors=None, ns_vectors=tied if negative else None,
+        softmax_vectors=tied if softmax else None, codes=codes, points=points,
+        code_lengths=lengths, noise_weights=weights, keep_thresholds=keep, window=WINDOW,
+        negative=negative, hs=False, softmax=softmax, cbow=cbow, cbow_mean=True, alpha=ALPHA,
+        min_alpha=None, total_words=10**12, kernel=kernel)
+    _train.ThreadState(shared, SEED).train(ids)
+
+    expected = _train.init_input_vectors(V, DIM, 1)
+    ReferenceTrainer(expected, None, expected if negative else None, codes, points, lengths,
+                     weights, keep, WINDOW, negative, False, cbow, ALPHA, SEED,
+                     softmax_vectors=expected if softmax else None).train(ids)
+
+    assert np.abs(tied - _train.init_input_vectors(V, DIM, 1)).max() > 1e-3
+    np.testing.assert_allclose(tied, expected, atol=1e-6)
