@@ -19,6 +19,17 @@ def toy_tree():
     return codes, points, lengths
 
 
+def toy_corpus(seed):
+    """400 word ids with some sentence ends, their noise weights and keep thresholds
+    (subsampling on), drawn from `seed`."""
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1, V, 400).astype(np.int32)
+    ids[::37] = 0  # some sentence ends
+    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
+    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)
+    return ids, weights, keep
+
+
 @pytest.mark.parametrize("kernel", _train.available_kernels())
 @pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
 @pytest.mark.parametrize("hs, negative, softmax",
@@ -27,12 +38,7 @@ def toy_tree():
 def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, softmax, kernel):
     """Every compiled copy of the loop (generic, AVX2, AVX-512 as the CPU allows) makes
     word2vec.c's updates, in its order (and the exact softmax's, which word2vec.c lacks)."""
-    rng = np.random.default_rng(0)
-    ids = rng.integers(1, V, 400).astype(np.int32)
-    ids[::37] = 0  # some sentence ends
-    counts = np.bincount(ids, minlength=V).astype(np.float64)
-    weights = counts ** 0.75
-    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)  # subsampling on
+    ids, weights, keep = toy_corpus(0)
     codes, points, lengths = toy_tree()
 
     vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
@@ -63,11 +69,7 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, softmax, kernel):
                          ids=["ns", "hs", "hs+ns"])
 def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
     from reference_batch import BatchReferenceTrainer
-    rng = np.random.default_rng(1)
-    ids = rng.integers(1, V, 400).astype(np.int32)
-    ids[::37] = 0
-    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
-    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)
+    ids, weights, keep = toy_corpus(1)
     codes, points, lengths = toy_tree()
     distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
     distinct[:, :3] = [[w % (V - 1), (w + 4) % (V - 1), (w + 8) % (V - 1)] for w in range(V)]
@@ -96,11 +98,7 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
 def test_tied_kernel_matches_word2vec_c_loop_on_one_matrix(cbow, negative, softmax, kernel):
     """--tied: the same loop with the output rows being the input rows themselves, so a
     word that is its own target or negative reads the row its previous update wrote."""
-    rng = np.random.default_rng(1)
-    ids = rng.integers(1, V, 400).astype(np.int32)
-    ids[::37] = 0
-    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
-    keep = rng.uniform(0.3, 1.2, V).astype(np.float32)
+    ids, weights, keep = toy_corpus(1)
     codes, points, lengths = toy_tree()
 
     tied = _train.init_input_vectors(V, DIM, 1)
