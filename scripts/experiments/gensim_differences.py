@@ -28,9 +28,13 @@ Writes scripts/results/gensim_differences.md and .json.
 """
 import json
 import os
+import sys
 import time
 
-from common import RESULTS, arguments, corpus_path, mean_spread, run, save, score
+from common import RESULTS, ROOT, arguments, corpus_path, mean_spread, run, save, score
+
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from bench_peer_train import gensim_in_word2vec_order  # noqa: E402
 
 COMMON = dict(size=100, window=5, negative=5, sample=1e-4, min_count=5, iter=5, threads=2)
 MODELS = {"sg-ns": dict(cbow=False, alpha=0.025), "cbow-ns": dict(cbow=True, alpha=0.05)}
@@ -42,21 +46,28 @@ VARIANTS = {
     "sample-high": dict(sample_bits="high"),
     "ns-skip + init-2 + sample-high": dict(ns_saturation="skip", init_scale=2.0,
                                            sample_bits="high"),
+    # gensim's corpus_file workers each measure progress by their own words against the
+    # whole epoch, so with 2 workers the rate falls half as far per pass and ends near
+    # alpha / 10 after 5 passes: a linear fall to alpha / 10 has the same mean and end.
+    "final-lr alpha/10": dict(final_alpha_ratio=0.1),
 }
 CORRECTED_ALPHAS = (0.05, 0.1, 0.2, 0.4)
 
 
-def gensim_run(corpus, model, seed):
-    """gensim 4.4 itself, corpus_file mode (its fastest), on 1000-word lines."""
+def gensim_run(corpus, model, seed, iterable=False):
+    """gensim 4.4 itself on 1000-word lines: corpus_file mode (its fastest) or, with
+    `iterable`, sentences streamed from Python (LineSentence)."""
     from gensim.models import Word2Vec
+    from gensim.models.word2vec import LineSentence
     from w2v.vectors import Vectors
+    source = dict(sentences=LineSentence(corpus)) if iterable else dict(corpus_file=corpus)
     started = time.perf_counter()
-    trained = Word2Vec(corpus_file=corpus, vector_size=100, window=5, min_count=5,
+    trained = Word2Vec(**source, vector_size=100, window=5, min_count=5,
                        sample=1e-4, sg=0 if MODELS[model]["cbow"] else 1, hs=0, negative=5,
                        alpha=MODELS[model]["alpha"], min_alpha=MODELS[model]["alpha"] * 1e-4,
                        workers=2, epochs=5, seed=seed)
     seconds = time.perf_counter() - started
-    vectors = Vectors(trained.wv.index_to_key, trained.wv.vectors)
+    vectors = Vectors(*gensim_in_word2vec_order(trained.wv))
     return {"seconds": seconds, **score(vectors)}
 
 
@@ -78,14 +89,17 @@ def lines_file(corpus, workdir):
 def main():
     def add(parser):
         parser.add_argument("--skip-gensim", action="store_true")
+        parser.add_argument("--gensim-iterable", action="store_true",
+                            help="also run gensim in its iterable mode")
         parser.add_argument("--skip-corrected", action="store_true")
-        parser.add_argument("--variants", help="comma-separated variant names [all]")
+        parser.add_argument("--variants", help='comma-separated variant names, "" for none [all]')
         parser.add_argument("--append", action="store_true",
                             help="add to the runs already in the results file")
     args = arguments(__doc__, "gensim_differences", add=add)
     seeds = args.seed_list
     corpus = corpus_path(args.workdir, args.corpus)
-    chosen = args.variants.split(",") if args.variants else list(VARIANTS)
+    chosen = (list(VARIANTS) if args.variants is None  # --variants "": none of them
+              else [name for name in args.variants.split(",") if name])
     runs = []
     stored = os.path.join(RESULTS, args.name + ".json")
     if args.append and os.path.exists(stored):
@@ -101,12 +115,18 @@ def main():
     for seed in seeds:
         for model, model_options in MODELS.items():
             for variant in chosen:
-                measured, _ = run(corpus, seed=seed, **COMMON, **model_options,
-                                  **VARIANTS[variant])
+                options = dict(VARIANTS[variant])
+                if "final_alpha_ratio" in options:
+                    options["min_alpha"] = model_options["alpha"] * options.pop(
+                        "final_alpha_ratio")
+                measured, _ = run(corpus, seed=seed, **COMMON, **model_options, **options)
                 record(model, variant, seed, measured)
             if not args.skip_gensim:
-                record(model, "gensim 4.4 itself", seed,
+                record(model, "gensim 4.4 corpus_file", seed,
                        gensim_run(lines_file(corpus, args.workdir), model, seed))
+            if args.gensim_iterable:
+                record(model, "gensim 4.4 iterable", seed,
+                       gensim_run(lines_file(corpus, args.workdir), model, seed, iterable=True))
         for alpha in () if args.skip_corrected else CORRECTED_ALPHAS:
             measured, _ = run(corpus, seed=seed, cbow=True, cbow_gradient="mean", alpha=alpha,
                               **COMMON)
