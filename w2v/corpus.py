@@ -159,9 +159,11 @@ class Corpus:
                     self.warnings(f"warning: corpus {name} grew since it was counted; "
                                   "this run ignores the new text")
 
-    def chunks(self, chunk_size=CHUNK_SIZE, start: Optional[Position] = None):
+    def chunks(self, chunk_size=CHUNK_SIZE, start: Optional[Position] = None,
+               stop: Optional[Position] = None):
         """Yield Chunks covering every file in order, from `start` (a Position a chunk
-        ended at) or from the beginning. Empty files yield nothing.
+        ended at) or from the beginning, up to `stop` (a position in a plain file, see
+        region_starts) or to the end. Empty files yield nothing.
 
         A file that cannot be read, cannot be decompressed, or ends before its counted
         size raises UserError naming it.
@@ -171,8 +173,9 @@ class Corpus:
         start = start or Position(0, 0, 0)
         self.bytes_read = sum(f.size for f in self.files[:start.file])
         done = self.bytes_read
-        for index in range(start.file, len(self.paths)):
+        for index in range(start.file, len(self.paths) if stop is None else stop.file + 1):
             state, name = self.files[index], self.names[index]
+            limit = stop.offset if stop is not None and index == stop.file else None
             with Source(name, "corpus", read_from=self.paths[index]) as source, \
                     read_errors(name, "corpus"):
                 if compression(name) != "zip":
@@ -184,22 +187,69 @@ class Corpus:
                     offset = start.offset if (index, member) == (start.file, start.member) else 0
                     with opened as stream:
                         yield from self._member_chunks(stream, source.raw, index, member,
-                                                       offset, chunk_size, done)
-                if source.raw.tell() < state.size and compression(name) != "zip":
+                                                       offset, chunk_size, done, limit)
+                if (limit is None and source.raw.tell() < state.size
+                        and compression(name) != "zip"):
                     raise UserError(f"corpus {name} was truncated while being read")
             done += state.size
             self.bytes_read = done
 
-    def _member_chunks(self, stream, raw, index, member, offset, chunk_size, done):
+    def _member_chunks(self, stream, raw, index, member, offset, chunk_size, done,
+                       limit=None):
+        def read(at):  # a chunk, or less: up to `limit`
+            size = chunk_size if limit is None else max(0, min(chunk_size, limit - at))
+            return stream.read(size)
+
         if offset:
             _skip(stream, offset)
-        chunk = stream.read(chunk_size)
+        chunk = read(offset)
         while chunk:
-            following = stream.read(chunk_size)
             offset += len(chunk)
+            following = read(offset)
             self.bytes_read = done + raw.tell()
             yield Chunk(chunk, not following, Position(index, member, offset))
             chunk = following
+
+    def region_starts(self, count):
+        """Where `count` readers should start to share a pass as word2vec.c's threads
+        do, each reading one contiguous part of the text: Positions near equal fractions
+        of the bytes, each just after a space, tab or newline so that no token is cut.
+        The first is the corpus's start. Only plain files can be entered in the middle:
+        with a compressed file, or one region, the list is the start alone."""
+        if count <= 1 or any(compression(name) for name in self.names):
+            return [Position(0, 0, 0)]
+        starts = [Position(0, 0, 0)]
+        for k in range(1, count):
+            target = self.total_bytes * k // count
+            index = 0
+            while index < len(self.files) - 1 and target >= self.files[index].size:
+                target -= self.files[index].size
+                index += 1
+            start = _after_separator(self.paths[index], target, self.files[index].size)
+            position = (Position(index, 0, start) if start is not None
+                        else Position(index + 1, 0, 0))
+            if position > starts[-1] and position.file < len(self.files):
+                starts.append(position)
+        return starts
+
+
+SEPARATORS = b" \t\n"  # what ends a token (w2v/_text.pyx, word2vec.c's ReadWord)
+
+
+def _after_separator(path, offset, size):
+    """The offset just after the first separator at or after `offset` in a plain file's
+    counted `size` bytes, or None if there is none."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        while offset < size:
+            block = f.read(min(CHUNK_SIZE, size - offset))
+            if not block:
+                return None
+            found = [i for i in (block.find(sep) for sep in SEPARATORS) if i >= 0]
+            if found:
+                return offset + min(found) + 1
+            offset += len(block)
+    return None
 
 
 def _check_corpus_file(path, name):

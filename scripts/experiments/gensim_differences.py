@@ -28,6 +28,7 @@ Writes scripts/results/gensim_differences.md and .json.
 """
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -138,9 +139,7 @@ def report(runs, args):
     lines = [f"Shared corpus, 5 passes, 2 threads, size 100, window 5, negative 5, sample 1e-4; "
              f"seeds {','.join(str(s) for s in sorted({r['seed'] for r in runs}))}; mean ± "
              "standard deviation over seeds. Last command: "
-             "`python scripts/experiments/gensim_differences.py --seeds "
-             f"{args.seeds}{' --corpus ' + args.corpus if args.corpus else ''}"
-             f"{' --append' if args.append else ''}`"
+             f"`python scripts/experiments/gensim_differences.py {shlex.join(sys.argv[1:])}`"
              f"{' (added to the runs before)' if args.append else ''}", "",
              "| model | variant | analogy % | WS353 ρ | SimLex ρ | wall s | runs |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
