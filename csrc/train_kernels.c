@@ -56,7 +56,16 @@ void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int
 }
 
 real w2v_alpha_at(const w2v_model *m, int64_t words_done) {
-    double progress = words_done / (double)m->total_words;
+    double done = (double)words_done;
+    if (m->pass_decay < 1 && m->pass_words > 0) {
+        /* --pass-decay: within a pass the rate takes only this share of the pass's fall;
+         * the rest drops at the pass's end. gensim's corpus_file mode does this by
+         * accident with 1/N for N workers, each measuring progress by its own words. */
+        int64_t pass = words_done / m->pass_words;
+        done = (double)pass * m->pass_words
+             + m->pass_decay * (double)(words_done - pass * m->pass_words);
+    }
+    double progress = done / (double)m->total_words;
     double a = m->schedule == W2V_SCHEDULE_LINEAR
         ? m->starting_alpha - (m->starting_alpha - m->min_alpha) * progress
         : m->starting_alpha * (1 - progress);

@@ -61,6 +61,8 @@ typedef struct w2v_model {
     double starting_alpha, min_alpha;
     int schedule;                 /* W2V_SCHEDULE_*: how alpha falls to min_alpha */
     int64_t total_words;          /* iter * train_words + 1, the decay horizon */
+    double pass_decay;            /* share of a pass's fall taken within it (1: all) */
+    int64_t pass_words;           /* words per pass, to tell passes apart */
     int64_t *words_done;          /* shared progress counter (atomic) */
     w2v_train_fn train;           /* the loop compiled for this CPU: see w2v_kernel */
 } w2v_model;

@@ -39,7 +39,7 @@ def test_other_seed_gives_other_vectors():
     assert not np.array_equal(_train.init_input_vectors(3, 4, 1), _train.init_input_vectors(3, 4, 2))
 
 
-def shared_model(alpha=0.025, min_alpha=None, total_words=1001):
+def shared_model(alpha=0.025, min_alpha=None, total_words=1001, **options):
     vectors = _train.init_input_vectors(3, 4, 1)
     codes = np.zeros((1, _train.MAX_CODE_LENGTH), np.uint8)
     points = np.zeros((1, _train.MAX_CODE_LENGTH), np.int32)
@@ -48,7 +48,7 @@ def shared_model(alpha=0.025, min_alpha=None, total_words=1001):
         softmax_vectors=None, codes=codes, points=points, code_lengths=np.zeros(1, np.int32),
         noise_weights=np.array([0.0, 0.0, 1.0]), keep_thresholds=None, window=2, negative=2,
         hs=False, softmax=False, cbow=False, cbow_mean=True, alpha=alpha,
-        min_alpha=min_alpha, total_words=total_words)
+        min_alpha=min_alpha, total_words=total_words, **options)
 
 
 def test_learning_rate_decays_linearly_with_word2vec_c_floor():
@@ -71,6 +71,23 @@ def test_min_alpha_is_reached_linearly():
     state.train(np.array([1, 2, 1, 0] * 125, np.int32))
     state.flush()
     assert shared.alpha == pytest.approx(0.1 - 0.09 * 0.5, rel=1e-5)
+
+
+@pytest.mark.parametrize("decay", [0.5, 0.25])
+def test_pass_decay_takes_a_share_of_each_pass_fall_then_drops_the_rest(decay):
+    # 2 passes of 500 words, linear from 0.1 to 0: each pass's share of the fall is 0.05
+    shared = shared_model(alpha=0.1, min_alpha=0.0, total_words=1000, pass_decay=decay,
+                          pass_words=500)
+    state = _train.ThreadState(shared, 1)
+    expected = []
+    for words_done, (pass_number, within) in ((250, (0, 0.5)), (500, (1, 0.0)),
+                                              (750, (1, 0.5))):
+        state.train(np.array([1, 2, 1, 0] * 62 + [1, 2], np.int32))  # 250 words
+        state.flush()
+        assert shared.words_done == words_done
+        expected.append(0.1 - 0.05 * (pass_number + decay * within))
+        assert shared.alpha == pytest.approx(expected[-1], rel=1e-5)
+    assert expected[0] > 0.1 - 0.05 * 0.5  # higher than the straight line within the pass
 
 
 def test_training_reports_a_positive_loss_per_prediction():

@@ -43,6 +43,8 @@ cdef extern from "train_kernels.h":
         double starting_alpha, min_alpha
         int schedule
         int64_t total_words
+        double pass_decay
+        int64_t pass_words
         int64_t *words_done
         w2v_train_fn train
     ctypedef struct w2v_thread:
@@ -177,7 +179,8 @@ cdef class SharedModel:
                  double alpha, min_alpha, int64_t total_words, kernel=None,
                  bint batch=False, bint ns_skip_saturated=False,
                  bint cbow_gradient_mean=False, int hot_depth=0,
-                 bint sample_high_bits=False):
+                 bint sample_high_bits=False, double pass_decay=1.0,
+                 int64_t pass_words=0):
         """Keyword arguments only. min_alpha None: word2vec.c's schedule (linear to a
         floor of alpha * 1e-4); a number: linear from alpha to min_alpha (gensim's).
         kernel: the compiled loop to run (see available_kernels); None: chosen_kernel()."""
@@ -255,6 +258,8 @@ cdef class SharedModel:
             self.model.schedule = W2V_SCHEDULE_LINEAR
             self.model.min_alpha = min_alpha
         self.model.total_words = total_words
+        self.model.pass_decay = pass_decay
+        self.model.pass_words = pass_words
         self._words_done = 0
         self.model.words_done = &self._words_done
 

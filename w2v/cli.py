@@ -93,6 +93,10 @@ D = DEFAULTS
                    "(word2vec.c's, which repeat every 65,536 draws) or bits 16-31.")
 @click.option("--init-scale", type=float, default=D.init_scale,
               help="Input vectors start uniform in [-0.5, 0.5) x this / size (gensim: 2).")
+@click.option("--pass-decay", type=float, default=D.pass_decay,
+              help="Share of each pass's learning-rate fall taken within the pass, the rest "
+                   "at its end: 1 is word2vec.c's straight line; 0.5 keeps the rate higher "
+                   "within passes (gensim's corpus_file mode does this with 2 workers).")
 @click.option("--cbow-gradient", type=click.Choice(CBOW_GRADIENT_CHOICES),
               default=D.cbow_gradient,
               help="CBOW: add the whole gradient to each context word (word2vec.c), or its "

@@ -47,7 +47,7 @@ _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.
 MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax", "iter",
                  "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab",
                  "batch", "ns_saturation", "cbow_gradient", "tied", "init_scale",
-                 "sample_bits")
+                 "sample_bits", "pass_decay")
 
 
 # Named bundles of options, applied to the options not given (see trainer.make_config).
@@ -113,6 +113,7 @@ class TrainConfig:
     cbow_gradient: str = "word2vec"     # or "mean": the context gradient divided by its count
     tied: bool = False                  # one matrix as both input and output vectors
     sample_bits: str = "low"            # subsampling's random bits: word2vec.c's low 16, or high
+    pass_decay: float = 1.0             # share of a pass's learning-rate fall taken within it
     preset: str = "word2vec"            # a bundle of the options above: see PRESETS
 
     @property
@@ -137,7 +138,7 @@ class TrainConfig:
             need(low <= value <= high,
                  f"{option_name(field)} must be between {low} and {high:,} (got {value})")
         for field in ("sample", "alpha", "min_alpha", "ns_exponent", "checkpoint_every",
-                      "init_scale"):
+                      "init_scale", "pass_decay"):
             value = getattr(self, field)
             need(value is None or (isinstance(value, (int, float)) and math.isfinite(value)),
                  f"{option_name(field)} must be a finite number (got {value!r})")
@@ -153,6 +154,8 @@ class TrainConfig:
         if self.checkpoint_every is not None:
             need(self.checkpoint_every > 0, "--checkpoint-every must be a positive duration")
             need(self.checkpoint, "--checkpoint-every needs --checkpoint FILE")
+        need(0 < self.pass_decay <= 1,
+             f"--pass-decay must be above 0 and at most 1 (got {self.pass_decay})")
         need(0 < self.init_scale <= 1000,
              f"--init-scale must be above 0 and at most 1000 (got {self.init_scale})")
         need(self.ns_saturation in NS_SATURATION_CHOICES,

@@ -10,9 +10,7 @@ checkpoints.
 With several threads, a pass over plain files is split as word2vec.c splits it: into one
 contiguous region per thread (Corpus.region_starts), which the reader reads a batch of
 each in turn, so that the threads train on distant parts of the text at the same time
-rather than on neighbouring batches. On the shared corpus (2 threads, 5 passes, CBOW,
-negative sampling) this gained about 0.7 point of analogy accuracy over one stream cut
-in consecutive batches (scripts/experiments/gensim_differences.py).
+rather than on neighbouring batches (README, Better vectors, measures what this changes).
 
 A checkpoint needs a moment where the matrices and every thread's state belong to one
 place in the corpus. `pause()` gets there: the reader stops before its next chunk, the

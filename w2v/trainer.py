@@ -315,7 +315,8 @@ class _Job:
             batch=config.batch, ns_skip_saturated=config.ns_saturation == "skip",
             cbow_gradient_mean=config.cbow_gradient == "mean",
             hot_depth=HOT_DEPTH if config.threads > 1 else 0,
-            sample_high_bits=config.sample_bits == "high")
+            sample_high_bits=config.sample_bits == "high", pass_decay=config.pass_decay,
+            pass_words=self.schedule_words)
 
     def train_passes(self, result):
         config = self.config

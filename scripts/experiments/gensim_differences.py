@@ -15,14 +15,27 @@ Differences read in gensim's word2vec_inner.pyx and word2vec.py and tested here:
   2^64, repeat every 65,536 draws; gensim takes 32 bits from above bit 16
   (`random_int32`). --sample-bits high takes bits 16-31.
 - all three.
+- final-lr alpha/10, pass-decay 0.5: gensim's corpus_file mode (the benchmark's gensim)
+  gives each of its N workers one contiguous part of the file, and each worker measures
+  the progress of the learning rate by its own words against the whole pass: so within
+  a pass the rate falls only 1/N of the pass's share, and drops the rest between passes
+  (word2vec_corpusfile.pyx, get_next_alpha). With 2 workers and 5 passes the rate ends
+  at alpha / 10. --pass-decay 0.5 is that staircase; a straight line to alpha / 10 has
+  the same mean and end. gensim's iterable mode measures progress over all workers.
+- the w2v rows marked [one stream] were measured before w2v split a pass into one region
+  per thread (as word2vec.c and gensim's corpus_file mode do); the others after.
 Differences that do not apply to this corpus or that the benchmark already aligns: gensim
 has no `</s>` entry (the corpus has no newlines); its learning rate falls linearly to
 min_alpha (given alpha x 1e-4, word2vec.c's floor, by the benchmark); subsampling draws 32
 random bits instead of 16 (the same probabilities); negatives come from a cumulative
-table of count^0.75 (the same distribution as w2v's alias tables); sentences are cut at
-1000 words in both.
+table of count^0.75 (the same distribution as w2v's alias tables); sentences are the
+corpus's 1000-word lines for gensim, 1000 kept words for word2vec.c and w2v.
+gensim's vectors are scored in word2vec.c's word order (bench_peer_train.py): in its own
+order of tied counts it answers 48 fewer questions and the same vectors score 0.13 point
+higher. Rows "scored in gensim's word order" predate that.
 
     python scripts/experiments/gensim_differences.py [--seeds 1,2,3] [--corpus FILE]
+        [--variants NAME,NAME] [--gensim-iterable] [--skip-gensim] [--append]
 
 Writes scripts/results/gensim_differences.md and .json.
 """
@@ -51,6 +64,10 @@ VARIANTS = {
     # whole epoch, so with 2 workers the rate falls half as far per pass and ends near
     # alpha / 10 after 5 passes: a linear fall to alpha / 10 has the same mean and end.
     "final-lr alpha/10": dict(final_alpha_ratio=0.1),
+    # the same worker accounting exactly: each pass takes half its share of the fall
+    "pass-decay 0.5": dict(pass_decay=0.5),
+    "ns-skip + init-2 + sample-high + pass-decay 0.5": dict(
+        ns_saturation="skip", init_scale=2.0, sample_bits="high", pass_decay=0.5),
 }
 CORRECTED_ALPHAS = (0.05, 0.1, 0.2, 0.4)
 
