@@ -70,3 +70,14 @@ def test_validation(change, message):
         setattr(config, key, value)
     with pytest.raises(UserError, match=message):
         config.validate()
+
+
+def test_preset_best_turns_on_the_measured_improvements_and_given_options_win():
+    from w2v.trainer import make_config
+    plain = make_config(["x"])
+    assert (plain.ns_saturation, plain.init_scale, plain.sample_bits, plain.pass_decay) == \
+        ("update", 1.0, "low", 1.0)  # word2vec.c's updates
+    best = make_config(["x"], preset="best")
+    assert (best.ns_saturation, best.init_scale, best.sample_bits, best.pass_decay) == \
+        ("skip", 2.0, "high", 0.5)
+    assert make_config(["x"], preset="best", pass_decay=1.0).pass_decay == 1.0

@@ -55,7 +55,8 @@ MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax"
 # from it that improves the vectors (scripts/experiments/gensim_differences.py, README).
 PRESETS = {
     "word2vec": {},
-    "best": {"ns_saturation": "skip", "init_scale": 2.0, "sample_bits": "high"},
+    "best": {"ns_saturation": "skip", "init_scale": 2.0, "sample_bits": "high",
+             "pass_decay": 0.5},
 }
 
 
