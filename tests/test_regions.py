@@ -80,3 +80,17 @@ def test_checkpoint_state_keeps_every_region_and_reads_the_older_form():
     del older["regions"]  # written before passes were split: one stream to the end
     assert RunState.from_json(older).cursors == (
         Cursor(Position(0, 0, 4096), None, (b"ab", False)),)
+
+
+@pytest.mark.parametrize("region", [
+    [[0, 0, -5], None, "", False, False],          # a negative offset
+    [[0, 0, 10], [0, 0, 5], "", False, False],     # ends before it starts
+    [[0, 0, "7"], None, "", False, False],         # not a number
+    [[0, 0], None, "", False, False],              # not a position
+    [[0, 0, 1], None, "zz", False, False],         # not hex
+    "abcde",
+])
+def test_a_damaged_region_in_a_checkpoint_is_refused(region):
+    record = {**RunState().to_json(), "regions": [region]}
+    with pytest.raises((ValueError, TypeError)):
+        RunState.from_json(record)

@@ -79,8 +79,19 @@ class Cursor(NamedTuple):
     @classmethod
     def from_json(cls, data):
         start, stop, pending, overflowed, done = data
-        return cls(Position(*start), Position(*stop) if stop else None,
-                   (bytes.fromhex(pending), bool(overflowed)), bool(done))
+        cursor = cls(_position(start), _position(stop) if stop else None,
+                     (bytes.fromhex(pending), bool(overflowed)), bool(done))
+        if cursor.stop is not None and cursor.start > cursor.stop:
+            raise ValueError("a region that ends before it starts")
+        return cursor
+
+
+def _position(values):
+    """A Position from a checkpoint's list of three whole numbers, or ValueError."""
+    position = Position(*values)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in position):
+        raise ValueError(f"not a position: {values!r}")
+    return position
 
 
 @dataclasses.dataclass
@@ -107,7 +118,7 @@ class RunState:
             cursors = (tuple(Cursor.from_json(c) for c in data["regions"])
                        if data["regions"] else None)
         else:  # written before passes were split into regions: one stream
-            cursors = (Cursor(Position(*data["position"]), None,
+            cursors = (Cursor(_position(data["position"]), None,
                               (bytes.fromhex(data["pending"][0]), bool(data["pending"][1]))),
                        ) if data["position"] else None
         return cls(pass_number=int(data["pass"]), cursors=cursors,
