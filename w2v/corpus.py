@@ -27,6 +27,7 @@ restart at the position a chunk ends at (`Chunk.position`) and read the same chu
 import dataclasses
 import hashlib
 import os
+import re
 import stat
 from typing import NamedTuple, Optional
 
@@ -225,31 +226,33 @@ class Corpus:
             while index < len(self.files) - 1 and target >= self.files[index].size:
                 target -= self.files[index].size
                 index += 1
-            start = _after_separator(self.paths[index], target, self.files[index].size)
+            start = self._after_separator(index, target)
             position = (Position(index, 0, start) if start is not None
                         else Position(index + 1, 0, 0))
             if position > starts[-1] and position.file < len(self.files):
                 starts.append(position)
         return starts
 
+    def _after_separator(self, index, offset):
+        """The offset just after the first separator at or after `offset` in plain file
+        `index`'s counted bytes, or None if there is none. Opened like every corpus read,
+        so an unreadable or vanished file is the usual one-line error."""
+        name, size = self.names[index], self.files[index].size
+        with Source(name, "corpus", read_from=self.paths[index]) as source, \
+                read_errors(name, "corpus"):
+            source.raw.seek(offset)
+            while offset < size:
+                block = source.raw.read(min(CHUNK_SIZE, size - offset))
+                if not block:
+                    return None
+                found = _SEPARATOR.search(block)
+                if found:
+                    return offset + found.end()
+                offset += len(block)
+        return None
 
-SEPARATORS = b" \t\n"  # what ends a token (w2v/_text.pyx, word2vec.c's ReadWord)
 
-
-def _after_separator(path, offset, size):
-    """The offset just after the first separator at or after `offset` in a plain file's
-    counted `size` bytes, or None if there is none."""
-    with open(path, "rb") as f:
-        f.seek(offset)
-        while offset < size:
-            block = f.read(min(CHUNK_SIZE, size - offset))
-            if not block:
-                return None
-            found = [i for i in (block.find(sep) for sep in SEPARATORS) if i >= 0]
-            if found:
-                return offset + min(found) + 1
-            offset += len(block)
-    return None
+_SEPARATOR = re.compile(rb"[ \t\n]")  # ends a token (w2v/_text.pyx, word2vec.c's ReadWord)
 
 
 def _check_corpus_file(path, name):

@@ -305,13 +305,13 @@ class TrainingRun:
             self._gate()  # a checkpoint asked for before anything was read
             first_pass, cursors = self.resume_point
             for number in range(first_pass, self.config.iter):
+                self.corpus.check_unchanged()  # before finding regions in the text
                 if number == first_pass and cursors is not None:
                     stats = self.state.current
                 else:
                     stats, cursors = PassStats(), self._fresh_cursors()
                 with self.lock:
                     self.passes[number] = stats
-                self.corpus.check_unchanged()
                 cursors = list(cursors)
                 readers = {}  # region -> (its tokeniser, its chunks)
                 for k, cursor in enumerate(cursors):
@@ -331,13 +331,7 @@ class TrainingRun:
                             del readers[k]
                             cursors[k] = cursors[k]._replace(done=True)
                         else:
-                            ids = encoder.encode(chunk.data, chunk.end_of_file)
-                            with self.lock:
-                                stats.words_read += len(ids)
-                                if len(ids):
-                                    self.in_flight += 1
-                            if len(ids):
-                                self._put(Batch(number, ids))
+                            self._hand_out(number, stats, encoder, chunk)
                             cursors[k] = cursors[k]._replace(start=chunk.position,
                                                              pending=encoder.pending())
                         with self.lock:
@@ -356,6 +350,16 @@ class TrainingRun:
         finally:
             for _ in range(self.config.threads):
                 self._put(None)
+
+    def _hand_out(self, number, stats, encoder, chunk):
+        """Turn a chunk of pass `number` into word ids and queue them for the workers."""
+        ids = encoder.encode(chunk.data, chunk.end_of_file)
+        with self.lock:
+            stats.words_read += len(ids)
+            if len(ids):
+                self.in_flight += 1
+        if len(ids):
+            self._put(Batch(number, ids))
 
     def _fresh_cursors(self):
         """A pass's regions, one per thread, each from its start (found once per run)."""
