@@ -30,6 +30,9 @@ typedef int64_t (*w2v_train_fn)(const struct w2v_model *m, struct w2v_thread *t,
 
 /* Everything the threads share; filled once by the driver, read-only but for the
  * matrices (updated Hogwild) and the word counter (updated atomically). */
+/* --batch-positions: at most this many consecutive positions share one draw of negatives */
+#define W2V_BATCH_POSITIONS 64
+
 typedef struct w2v_model {
     real *input_vectors;          /* syn0: V x dim, the vectors written out */
     real *hs_vectors;             /* syn1: (V - 1) x dim Huffman inner nodes, or NULL */
@@ -46,7 +49,7 @@ typedef struct w2v_model {
     const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
     int64_t vocab_size;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
-    int batch;                    /* --batch: skip-gram's contexts share their outputs */
+    int batch;                    /* --batch: positions sharing one draw of negatives (0: off) */
     int ns_skip_saturated;        /* gensim's rule: no NS update when |f| >= 6 */
     /* With several threads, the top of the Huffman tree (the nodes every path starts
      * with) is written by every update of every thread, and its rows' cache lines travel
@@ -83,10 +86,9 @@ typedef struct w2v_thread {
      * (contexts x outputs) and its input errors (contexts x dim) */
     real **batch_in;
     real **batch_out;
-    int batch_outputs;            /* room in batch_out: max(negative + 1, code length) */
     real *batch_grad;
     real *batch_err;              /* also the slices of the distinct-rows update */
-    real **batch_spare;           /* contexts, one per occurrence */
+    int32_t *batch_slots;         /* word ids and slots of a block of positions' rows */
     real *batch_zero;             /* dim zeros: the padding rows of an output block */
     real *batch_sink;             /* where the padding rows' results go */
     real *hot_local;              /* hot_count x dim: this thread's copy of the hot rows */

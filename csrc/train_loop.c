@@ -420,7 +420,12 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
  *
  * every product taken with the values from before the position's updates. word2vec.c
  * instead updates context by context, each seeing the previous ones' changes, and draws
- * fresh negatives for every context. */
+ * fresh negatives for every context.
+ *
+ * --batch-positions N goes further for negative sampling: N consecutive positions share
+ * one draw, and their contexts (which overlap, the windows sliding by one word) and
+ * outputs meet in one set of products, each distinct row once. Fewer draws, rows and
+ * products per position, and less accurate vectors (README, "The batched mode"). */
 
 /* word2vec.c's negative-sampling gradient for one unit, and its loss. */
 static inline real ns_gradient(const w2v_model *m, real f, int label, real alpha,
@@ -517,7 +522,6 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 
 #define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
-#define BATCH_MERGED_NEGATIVES 64
 
 /* batch_update for distinct input rows and distinct output rows, one slice of W2V_VEC
  * elements at a time: the slice of every input row is read once (kept in `x`), each
@@ -616,82 +620,164 @@ static void batch_position(const w2v_model *m, w2v_thread *t, real **in, const r
                           t->batch_zero, t->batch_sink, m->dim);
 }
 
+/* Hierarchical softmax for one position of the batched mode: its k contexts share the
+ * target's Huffman path. */
+static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **in, int k,
+                        double *loss) {
+    const int dim = m->dim;
+    real **out = t->batch_out, *G = t->batch_grad;
+    real in_weight[BATCH_MERGED_CONTEXTS], out_weight[W2V_MAX_CODE_LENGTH];
+    const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int n = m->code_lengths[word];
+    for (int d = 0; d < n; d++) {
+        int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
+        out[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
+                                           : m->hs_vectors + (int64_t)point[d] * dim;
+        out_weight[d] = 1;  /* a path's nodes are distinct */
+    }
+    if (k <= BATCH_MERGED_CONTEXTS) {
+        k = merge_repeats(in, in_weight, k);
+        batch_position(m, t, in, in_weight, k, out, out_weight, n, code, loss);
+        return;
+    }
+    for (int i = 0; i < k; i++) {
+        real *g = G + (int64_t)i * n;
+        dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
+        for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], t->alpha, loss);
+    }
+    batch_update(in, k, out, n, G, t->batch_err, dim);
+}
+
+/* The slot of `word` among the first *count of words[], added at the end if new. */
+static inline int slot_of(int32_t *words, int *count, int32_t word) {
+    int s = 0;
+    while (s < *count && words[s] != word) s++;
+    if (s == *count) words[(*count)++] = word;
+    return s;
+}
+
+/* Negative sampling for the positions [first, first + count) of the sentence, whose
+ * windows are [lo[p], hi[p]) less the position itself: they share one draw of negatives.
+ * Every distinct context row and every distinct output row takes part once; the score
+ * of each (context, output) pair is taken once, and its gradient is weighted by how many
+ * times the pair occurs across the positions. */
+static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count,
+                         const int *lo, const int *hi, double *loss) {
+    const int dim = m->dim;
+    const int32_t *sen = t->sentence;
+    const real alpha = t->alpha;
+    int span_lo = lo[0], span_hi = hi[0];
+    for (int p = 1; p < count; p++) {
+        if (lo[p] < span_lo) span_lo = lo[p];
+        if (hi[p] > span_hi) span_hi = hi[p];
+    }
+    /* t->batch_slots holds the distinct context words, the context slot of each sentence
+     * index in the span, the distinct output words, and each draw's word and slot */
+    const int span = span_hi - span_lo, negatives = m->negative;
+    int32_t *in_words = t->batch_slots, *slot = in_words + span;
+    int32_t *out_words = slot + span, *drawn = out_words + count + negatives;
+    int32_t *noise = drawn + negatives;
+    int k = 0, n = 0;
+    for (int a = span_lo; a < span_hi; a++) slot[a - span_lo] = -1;
+    for (int p = 0; p < count; p++)
+        for (int a = lo[p]; a < hi[p]; a++)
+            if (a != first + p && slot[a - span_lo] < 0)
+                slot[a - span_lo] = slot_of(in_words, &k, sen[a]);
+    int target[W2V_BATCH_POSITIONS];
+    for (int p = 0; p < count; p++) target[p] = slot_of(out_words, &n, sen[first + p]);
+    for (int d = 0; d < negatives; d++) {
+        uint64_t r = next_rand(&t->next_random);
+        int32_t word = draw_noise_word(m, r);
+        if (word == 0) word = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);  /* see negative_for */
+        drawn[d] = word;
+        noise[d] = slot_of(out_words, &n, word);
+    }
+    real **in = t->batch_in, **out = t->batch_out;
+    for (int u = 0; u < k; u++) in[u] = m->input_vectors + (int64_t)in_words[u] * dim;
+    for (int j = 0; j < n; j++) out[j] = m->ns_vectors + (int64_t)out_words[j] * dim;
+    /* how often each pair occurs as a positive and as a negative */
+    real *G = t->batch_grad, *positive = G + k * n, *negative = positive + k * n;
+    memset(positive, 0, 2 * sizeof(real) * k * n);
+    int predictions = 0;
+    for (int p = 0; p < count; p++) {
+        const int32_t word = sen[first + p];
+        for (int a = lo[p]; a < hi[p]; a++) {
+            if (a == first + p) continue;
+            const int row = slot[a - span_lo] * n;
+            predictions++;
+            positive[row + target[p]] += 1;
+            for (int d = 0; d < negatives; d++)  /* word2vec.c skips a draw equal to the target */
+                if (drawn[d] != word) negative[row + noise[d]] += 1;
+        }
+    }
+    for (int u = 0; u < k; u++) {
+        real *g = G + (int64_t)u * n;
+        dots(in[u], out, n, dim, g);
+        for (int j = 0; j < n; j++) {
+            const real f = g[j], wp = positive[u * n + j], wn = negative[u * n + j];
+            real grad = 0;
+            if (wp != 0) {
+                double unit = 0;
+                grad += wp * ns_gradient(m, f, 1, alpha, &unit);
+                *loss += wp * unit;
+            }
+            if (wn != 0) {
+                double unit = 0;
+                grad += wn * ns_gradient(m, f, 0, alpha, &unit);
+                *loss += wn * unit;
+            }
+            g[j] = grad;
+        }
+    }
+    t->loss_examples += predictions;
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_err + k * W2V_VEC,
+                          t->batch_zero, t->batch_sink, dim);
+}
+
 static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {
     const int dim = m->dim;
     const int32_t *sen = t->sentence;
-    const int n_max = t->batch_outputs;
-    real **in = t->batch_in, **out = t->batch_out, *G = t->batch_grad;
-    for (int pos = 0; pos < len; pos++) {
-        int32_t word = sen[pos];
-        if (pos + 1 < len) prefetch_next_position(m, sen, pos + 1, len);
-        int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
-        int lo, hi, k = 0;
-        window_span(m->window, b, pos, len, &lo, &hi);
-        for (int a = lo; a < hi; a++)
-            if (a != m->window) in[k++] = m->input_vectors + (int64_t)sen[pos - m->window + a] * dim;
-        if (!k) continue;
+    const int positions = m->batch;
+    real **in = t->batch_in;
+    for (int first = 0; first < len; first += positions) {
+        const int count = len - first < positions ? len - first : positions;
+        int lo[W2V_BATCH_POSITIONS], hi[W2V_BATCH_POSITIONS];
+        for (int p = 0; p < count; p++) {
+            int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
+            const int pos = first + p;
+            window_span(m->window, b, pos, len, &lo[p], &hi[p]);
+            lo[p] += pos - m->window;   /* sentence indices */
+            hi[p] += pos - m->window;
+        }
+        /* what the next positions need and these do not */
+        for (int p = first + count; p < first + 2 * count && p < len; p++)
+            prefetch_next_position(m, sen, p, len);
         double loss = 0;
-        const real alpha = t->alpha;
-        const int predictions = k;
-        real in_weight[BATCH_MERGED_CONTEXTS], out_weight[W2V_MAX_CODE_LENGTH + BATCH_MERGED_NEGATIVES];
-        int merged = k <= BATCH_MERGED_CONTEXTS;
-        if (merged) k = merge_repeats(in, in_weight, k);
         if (m->hs) {
-            const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
-            const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
-            const int n = m->code_lengths[word];
-            for (int d = 0; d < n; d++) {
-                int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
-                out[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
-                                                   : m->hs_vectors + (int64_t)point[d] * dim;
-                out_weight[d] = 1;  /* a path's nodes are distinct */
-            }
-            if (merged) {
-                batch_position(m, t, in, in_weight, k, out, out_weight, n, code, &loss);
-            } else {
-                for (int i = 0; i < k; i++) {
-                    real *g = G + (int64_t)i * n;
-                    dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
-                    for (int d = 0; d < n; d++)
-                        g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &loss);
-                }
-                batch_update(in, k, out, n, G, t->batch_err, dim);
+            for (int p = 0; p < count; p++) {
+                int k = 0;
+                for (int a = lo[p]; a < hi[p]; a++)
+                    if (a != first + p) in[k++] = m->input_vectors + (int64_t)sen[a] * dim;
+                if (!k) continue;
+                hs_position(m, t, sen[first + p], in, k, &loss);
+                if (!m->negative) t->loss_examples += k;
             }
         }
         if (m->negative > 0) {
-            int n = 0;
-            out[n++] = m->ns_vectors + (int64_t)word * dim;
-            for (int d = 0; d < m->negative && n < n_max; d++) {
-                int32_t target = negative_for(m, next_rand(&t->next_random), word);
-                if (target >= 0) out[n++] = m->ns_vectors + (int64_t)target * dim;
-            }
-            uint64_t ahead = t->next_random;  /* the next position's draws, peeked at */
-            next_rand(&ahead);
-            for (int d = 0; d < m->negative; d++)
-                prefetch_row(m->ns_vectors + (int64_t)draw_noise_word(m, next_rand(&ahead)) * dim,
-                             dim);
-            if (merged && n <= BATCH_MERGED_NEGATIVES) {
-                n = merge_repeats(out, out_weight, n);
-                batch_position(m, t, in, in_weight, k, out, out_weight, n, NULL, &loss);
-            } else {
-                if (merged) {  /* back to one row per occurrence for the general update */
-                    int all = 0;
-                    for (int u = 0; u < k; u++)
-                        for (int r = 0; r < (int)in_weight[u]; r++) t->batch_spare[all++] = in[u];
-                    for (int i = 0; i < all; i++) in[i] = t->batch_spare[i];
-                    k = all;
-                    merged = 0;
+            int contexts = 0;  /* a window always holds its own position */
+            for (int p = 0; p < count; p++) contexts += hi[p] - lo[p] - 1;
+            if (contexts) {
+                uint64_t ahead = t->next_random;  /* the next positions' draws, peeked at */
+                for (int p = 0; p < m->negative + positions; p++) next_rand(&ahead);
+                for (int d = 0; d < m->negative; d++) {
+                    int32_t noise = draw_noise_word(m, next_rand(&ahead));
+                    prefetch_row(m->ns_vectors + (int64_t)noise * dim, dim);
                 }
-                for (int i = 0; i < k; i++) {
-                    real *g = G + (int64_t)i * n;
-                    dots(in[i], out, n, dim, g);
-                    for (int d = 0; d < n; d++) g[d] = ns_gradient(m, g[d], d == 0, alpha, &loss);
-                }
-                batch_update(in, k, out, n, G, t->batch_err, dim);
+                ns_positions(m, t, first, count, lo, hi, &loss);
             }
         }
         t->loss += loss;
-        t->loss_examples += predictions;
     }
 }
 

@@ -160,6 +160,18 @@ class W2VBatch(W2V):
             "--alpha", str(s.alpha), "--quiet"]
 
 
+class W2VBatchPositions(W2VBatch):
+    """--batch with two positions sharing each draw of negatives (--batch-positions 2)."""
+    name = "w2v-batch2"
+    label = "w2v --batch --batch-positions 2"
+
+    def supports(self, s):
+        return not s.cbow and s.negative > 0
+
+    def command(self, s, corpus_path, output, expected_words=0):
+        return super().command(s, corpus_path, output) + ["--batch-positions", "2"]
+
+
 class W2VBest(W2V):
     """w2v with --preset best (the measured improvements on word2vec.c's updates)."""
     name = "w2v-best"
@@ -255,11 +267,12 @@ class FastText(PythonPeer):
 
 ALIASES = {"word2vec": "word2vec.c", "w2c": "word2vec.c", "ft": "fasttext", "fastText": "fasttext"}
 DEFAULT_IMPLS = ["w2v", "word2vec.c", "gensim", "fasttext"]
-KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter", "w2v-batch", "w2v-best"]
+KNOWN_IMPLS = DEFAULT_IMPLS + ["gensim-iter", "w2v-batch", "w2v-batch2", "w2v-best"]
 
 
 def make_implementations(names, w2v_cmd=None, word2vec_bin=None):
     table = {"w2v": lambda: W2V(w2v_cmd), "w2v-batch": lambda: W2VBatch(w2v_cmd),
+             "w2v-batch2": lambda: W2VBatchPositions(w2v_cmd),
              "w2v-best": lambda: W2VBest(w2v_cmd),
              "word2vec.c": lambda: Word2VecC(word2vec_bin),
              "gensim": Gensim, "gensim-iter": GensimIterable, "fasttext": FastText}

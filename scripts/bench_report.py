@@ -139,10 +139,10 @@ def scaling_table(rows):
     return "\n".join(lines)
 
 
-COLORS = {"w2v": "#d62728", "w2v-batch": "#9467bd", "w2v-best": "#8c564b",
-          "word2vec.c": "#1f77b4", "gensim": "#2ca02c", "gensim-iter": "#98df8a",
+COLORS = {"w2v": "#d62728", "w2v-batch": "#9467bd", "w2v-batch2": "#e377c2",
+          "w2v-best": "#8c564b", "word2vec.c": "#1f77b4", "gensim": "#2ca02c", "gensim-iter": "#98df8a",
           "fasttext": "#ff7f0e"}
-OURS = ("w2v", "w2v-batch", "w2v-best")
+OURS = ("w2v", "w2v-batch", "w2v-batch2", "w2v-best")
 MARKERS = {"sg-ns": "o", "cbow-ns": "s", "sg-hs": "^", "cbow-hs": "D"}
 
 

@@ -5,6 +5,11 @@ Huffman path, or the target and negatives drawn once), then S = I O^T, the gradi
 E = G O, O += G^T I and I += E, every product from the values before the position's
 updates (hierarchical softmax first, then negative sampling on the updated inputs, as
 the kernel does). Generator draws in the kernel's order: the window, then the negatives.
+
+With `positions` above 1 (--batch-positions), that many consecutive positions draw their
+windows, take their hierarchical-softmax updates one by one, then share one draw of
+negatives: one S over their distinct context rows and distinct output rows, each pair's
+gradient counted as often as it occurs as a positive and as a negative.
 """
 import numpy as np
 
@@ -12,6 +17,8 @@ from reference_word2vec import ReferenceTrainer
 
 
 class BatchReferenceTrainer(ReferenceTrainer):
+    positions = 1  # consecutive positions sharing one draw of negatives (--batch-positions)
+
     def sigmoids(self, scores):
         index = np.clip(((scores + 6) * 83).astype(np.int64), 0, len(self.sigmoid_table) - 1)
         return self.sigmoid_table[index]
@@ -24,33 +31,51 @@ class BatchReferenceTrainer(ReferenceTrainer):
 
     def train_sentence(self, sentence):
         assert not self.cbow, "the batched mode is for skip-gram"
-        for pos, word in enumerate(sentence):
-            b = self.rand() % self.window
-            context = [sentence[pos - self.window + a] for a in range(b, 2 * self.window + 1 - b)
-                       if a != self.window and 0 <= pos - self.window + a < len(sentence)]
-            if not context:
-                continue
+        for first in range(0, len(sentence), self.positions):
+            block = range(first, min(first + self.positions, len(sentence)))
+            windows = {}
+            for pos in block:
+                b = self.rand() % self.window
+                windows[pos] = [c for c in range(pos - self.window + b, pos + self.window + 1 - b)
+                                if c != pos and 0 <= c < len(sentence)]
             if self.hs:
-                length = self.code_lengths[word]
-                nodes = self.points[word, :length]
-                labels = 1 - self.codes[word, :length].astype(np.float32)
-                scores = self.input_vectors[context] @ self.hs_vectors[nodes].T
-                inside = (scores > -6) & (scores < 6)
-                gradients = np.where(inside, (labels - self.sigmoids(scores)) * self.alpha, 0)
-                self.update(self.hs_vectors, nodes, context, gradients.astype(np.float32))
-            if self.negative > 0:
-                targets, labels = [word], [1.0]
-                for _ in range(self.negative):
-                    r = self.rand()
-                    target = self.draw_negative(r)
-                    if target == 0:
-                        target = r % (len(self.input_vectors) - 1) + 1
-                    if target != word:
-                        targets.append(target)
-                        labels.append(0.0)
-                labels = np.array(labels, np.float32)
-                scores = self.input_vectors[context] @ self.ns_vectors[targets].T
-                gradients = np.where(scores > 6, labels - 1,
-                                     np.where(scores < -6, labels, labels - self.sigmoids(scores)))
-                self.update(self.ns_vectors, targets, context,
-                            (gradients * self.alpha).astype(np.float32))
+                for pos in block:
+                    if windows[pos]:
+                        self.hs_position(sentence[pos], [sentence[c] for c in windows[pos]])
+            if self.negative > 0 and any(windows.values()):
+                self.ns_positions([(sentence[pos], [sentence[c] for c in windows[pos]])
+                                   for pos in block])
+
+    def hs_position(self, word, context):
+        length = self.code_lengths[word]
+        nodes = self.points[word, :length]
+        labels = 1 - self.codes[word, :length].astype(np.float32)
+        scores = self.input_vectors[context] @ self.hs_vectors[nodes].T
+        inside = (scores > -6) & (scores < 6)
+        gradients = np.where(inside, (labels - self.sigmoids(scores)) * self.alpha, 0)
+        self.update(self.hs_vectors, nodes, context, gradients.astype(np.float32))
+
+    def ns_positions(self, positions):
+        """positions: (target, contexts) pairs sharing one draw of negatives."""
+        noise = []
+        for _ in range(self.negative):
+            r = self.rand()
+            target = self.draw_negative(r)
+            noise.append(target if target != 0 else r % (len(self.input_vectors) - 1) + 1)
+        inputs = sorted({c for _, context in positions for c in context})
+        outputs = sorted({word for word, _ in positions} | set(noise))
+        positive = np.zeros((len(inputs), len(outputs)), np.float32)
+        negative = np.zeros_like(positive)
+        for word, context in positions:
+            for c in context:
+                u = inputs.index(c)
+                positive[u, outputs.index(word)] += 1
+                for target in noise:
+                    if target != word:  # word2vec.c skips a draw equal to the target
+                        negative[u, outputs.index(target)] += 1
+        scores = self.input_vectors[inputs] @ self.ns_vectors[outputs].T
+        sig = self.sigmoids(scores)
+        as_positive = np.where(scores > 6, 0, np.where(scores < -6, 1, 1 - sig))
+        as_negative = np.where(scores > 6, -1, np.where(scores < -6, 0, -sig))
+        gradients = (positive * as_positive + negative * as_negative) * self.alpha
+        self.update(self.ns_vectors, outputs, inputs, gradients.astype(np.float32))

@@ -65,9 +65,10 @@ def test_kernel_matches_word2vec_c_loop(cbow, hs, negative, softmax, kernel):
 
 
 @pytest.mark.parametrize("kernel", _train.available_kernels())
-@pytest.mark.parametrize("hs, negative", [(False, 3), (True, 0), (True, 2)],
-                         ids=["ns", "hs", "hs+ns"])
-def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
+@pytest.mark.parametrize("hs, negative, positions",
+                         [(False, 3, 1), (True, 0, 1), (True, 2, 1), (False, 3, 3), (True, 2, 4)],
+                         ids=["ns", "hs", "hs+ns", "ns-3-positions", "hs+ns-4-positions"])
+def test_batched_kernel_matches_its_numpy_reference(hs, negative, positions, kernel):
     from reference_batch import BatchReferenceTrainer
     ids, weights, keep = toy_corpus(1)
     codes, points, lengths = toy_tree()
@@ -80,13 +81,15 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, kernel):
         ns_vectors=vectors[2] if negative else None, softmax_vectors=None, codes=codes,
         points=distinct, code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
         window=WINDOW, negative=negative, hs=hs, softmax=False, cbow=False, cbow_mean=True,
-        alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel, batch=True)
+        alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel, batch=positions)
     _train.ThreadState(shared, SEED).train(ids)
 
     expected = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
                 np.zeros((V, DIM), np.float32)]
-    BatchReferenceTrainer(*expected, codes, distinct, lengths, weights, keep, WINDOW, negative,
-                          hs, False, ALPHA, SEED).train(ids)
+    reference = BatchReferenceTrainer(*expected, codes, distinct, lengths, weights, keep, WINDOW,
+                                      negative, hs, False, ALPHA, SEED)
+    reference.positions = positions
+    reference.train(ids)
     assert np.abs(vectors[0] - _train.init_input_vectors(V, DIM, 1)).max() > 1e-3
     for got, want in zip(vectors, expected):
         np.testing.assert_allclose(got, want, atol=2e-6)

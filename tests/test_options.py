@@ -59,6 +59,12 @@ def test_which_form():
     (dict(pass_decay=0.0), r"--pass-decay must be above 0 and at most 1 \(got 0.0\)"),
     (dict(pass_decay=1.5), "--pass-decay must be above 0 and at most 1"),
     (dict(pass_decay=float("nan")), "--pass-decay must be a finite number"),
+    (dict(batch_positions=2), "--batch-positions shares negatives between positions: it "
+                              "needs --batch and negative sampling"),
+    (dict(cbow=False, batch=True, negative=0, hs=True, batch_positions=2),
+     "needs --batch and negative"),
+    (dict(cbow=False, batch=True, batch_positions=0), "--batch-positions must be between 1 and 64"),
+    (dict(cbow=False, batch=True, batch_positions=65), "--batch-positions must be between 1"),
     (dict(hs=False, negative=0), "nothing to train"),
     (dict(softmax=True), "softmax is an alternative"),
     (dict(hs=True, negative=0, output_vectors="output"), "need negative sampling or softmax"),

@@ -16,6 +16,7 @@ cdef extern from "train_kernels.h":
     ctypedef float real
     int W2V_EXP_TABLE_SIZE
     int W2V_MAX_CODE_LENGTH
+    int W2V_BATCH_POSITIONS
     int W2V_MAX_SENTENCE
     int W2V_SCHEDULE_WORD2VEC
     int W2V_SCHEDULE_LINEAR
@@ -59,10 +60,9 @@ cdef extern from "train_kernels.h":
         int32_t *negatives
         real **batch_in
         real **batch_out
-        int batch_outputs
         real *batch_grad
         real *batch_err
-        real **batch_spare
+        int32_t *batch_slots
         real *batch_zero
         real *batch_sink
         real *hot_local
@@ -177,7 +177,7 @@ cdef class SharedModel:
                  codes, points, code_lengths, noise_weights, keep_thresholds,
                  int window, int negative, bint hs, bint softmax, bint cbow, bint cbow_mean,
                  double alpha, min_alpha, int64_t total_words, kernel=None,
-                 bint batch=False, bint ns_skip_saturated=False,
+                 int batch=0, bint ns_skip_saturated=False,
                  bint cbow_gradient_mean=False, int hot_depth=0,
                  bint sample_high_bits=False, double pass_decay=1.0,
                  int64_t pass_words=0):
@@ -232,6 +232,8 @@ cdef class SharedModel:
         self.model.softmax = softmax
         self.model.cbow = cbow
         self.model.cbow_mean = cbow_mean
+        if not 0 <= batch <= W2V_BATCH_POSITIONS:
+            raise ValueError(f"batch must be 0 (off) to {W2V_BATCH_POSITIONS} positions")
         self.model.batch = batch
         self.model.ns_skip_saturated = ns_skip_saturated
         self.model.sample_high_bits = sample_high_bits
@@ -292,24 +294,29 @@ cdef class ThreadState:
         scores = np.zeros(max(shared.model.vocab_size, 1) if shared.model.softmax else 1,
                           dtype=np.float32)
         negatives = np.zeros(shared.model.negative + 1, dtype=np.int32)
-        # the batched mode's scratch (see train_loop.c): at most 2 * window contexts, and
-        # never more than a sentence holds
-        contexts = min(2 * shared.model.window, W2V_MAX_SENTENCE) if shared.model.batch else 1
-        outputs = max(shared.model.negative + 1, W2V_MAX_CODE_LENGTH)
+        # the batched mode's scratch (see train_loop.c): the contexts of `positions`
+        # consecutive positions span at most 2 * window + positions words of a sentence,
+        # and their outputs are their targets and the negatives (or one Huffman path)
+        positions = shared.model.batch
+        contexts = (min(2 * shared.model.window + positions, W2V_MAX_SENTENCE)
+                    if positions else 1)
+        negative = shared.model.negative
+        outputs = max(negative + positions, W2V_MAX_CODE_LENGTH)
         batch_in = np.zeros(contexts, dtype=np.intp)
         batch_out = np.zeros(outputs, dtype=np.intp)
-        batch_grad = np.zeros(contexts * outputs, dtype=np.float32)
-        # input errors (contexts x dim), or the two slices (2 x contexts x 16) of the
-        # distinct-rows update
+        # gradients, then the pairs' counts as positives and as negatives
+        batch_grad = np.zeros(3 * contexts * outputs, dtype=np.float32)
+        # context words and slots, output words, and each draw's word and slot
+        batch_slots = np.zeros(2 * contexts + positions + 3 * negative, dtype=np.int32)
         batch_err = np.zeros(max(contexts * dim, 2 * contexts * 16), dtype=np.float32)
-        batch_spare = np.zeros(contexts, dtype=np.intp)
         batch_zero = np.zeros(dim + 16, dtype=np.float32)
         batch_sink = np.zeros(dim + 16, dtype=np.float32)
         self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,
-                         batch_grad, batch_err, batch_spare, batch_zero, batch_sink)
-        cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out, bs = batch_spare
+                         batch_grad, batch_err, batch_zero, batch_sink, batch_slots)
+        cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out
         cdef real[::1] bg = batch_grad, be = batch_err, bz = batch_zero, bk = batch_sink
-        self.state.batch_spare = <real **>&bs[0]
+        cdef int32_t[::1] bsl = batch_slots
+        self.state.batch_slots = &bsl[0]
         # a copy of the hot tree rows (see SharedModel): local and as last synchronised
         cdef int hot = shared.model.hot_count
         hot_local = np.ascontiguousarray(shared.hs_vectors[shared.hot_nodes]) if hot else None
@@ -322,7 +329,6 @@ cdef class ThreadState:
         self.state.batch_sink = &bk[0]
         self.state.batch_in = <real **>&bi[0]
         self.state.batch_out = <real **>&bo[0]
-        self.state.batch_outputs = outputs
         self.state.batch_grad = &bg[0]
         self.state.batch_err = &be[0]
         cdef real[::1] h = hidden, he = hidden_error, sc = scores

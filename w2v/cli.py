@@ -111,6 +111,9 @@ D = DEFAULTS
               help="Faster skip-gram: a word's contexts share one set of negatives (or its "
                    "Huffman path) and are updated together (see README; not word2vec.c's "
                    "exact updates).")
+@click.option("--batch-positions", type=int, default=D.batch_positions, metavar="N",
+              help="With --batch: N consecutive positions share one draw of negatives. "
+                   "Faster, less accurate (see README); 1 is --batch's own update.")
 @click.option("--save-model", metavar="FILE",
               help="Also save the model (vocabulary, counts, matrices, options) here, to "
                    "continue training it later with --from-model.")

@@ -30,6 +30,7 @@ LIMITS = {
     "debug": (0, 1000),
     "seed": (0, MAX_SEED),
     "max_vocab": (2, MAX_INT32),
+    "batch_positions": (1, 64),  # W2V_BATCH_POSITIONS in csrc/train_kernels.h
 }
 
 
@@ -46,7 +47,7 @@ _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.
 # Options a model keeps: continuing it (--from-model) uses these unless they are given.
 MODEL_OPTIONS = ("cbow", "size", "window", "sample", "hs", "negative", "softmax", "iter",
                  "min_count", "alpha", "min_alpha", "ns_exponent", "cbow_mean", "max_vocab",
-                 "batch", "ns_saturation", "cbow_gradient", "tied", "init_scale",
+                 "batch", "batch_positions", "ns_saturation", "cbow_gradient", "tied", "init_scale",
                  "sample_bits", "pass_decay")
 
 
@@ -109,6 +110,7 @@ class TrainConfig:
     from_model: Optional[str] = None    # continue training this model on the corpus
     update_vocab: bool = False          # with from_model: add the corpus's new words
     batch: bool = False                 # skip-gram's contexts share their outputs (HogBatch)
+    batch_positions: int = 1            # with batch: consecutive positions sharing negatives
     ns_saturation: str = "update"       # word2vec.c updates NS units with |f| >= 6; gensim skips
     init_scale: float = 1.0             # input vectors uniform in [-0.5, 0.5) * scale / size
     cbow_gradient: str = "word2vec"     # or "mean": the context gradient divided by its count
@@ -173,6 +175,9 @@ class TrainConfig:
              "already")
         need(not (self.batch and (self.tied or self.softmax)),
              "--batch works with negative sampling and hierarchical softmax, untied")
+        need(self.batch_positions == 1 or (self.batch and self.negative > 0),
+             "--batch-positions shares negatives between positions: it needs --batch and "
+             "negative sampling")
         need(self.output_vectors in OUTPUT_CHOICES,
              f"--output-vectors must be one of {', '.join(OUTPUT_CHOICES)} "
              f"(got {self.output_vectors})")

@@ -312,7 +312,7 @@ class _Job:
             hs=config.hs, softmax=config.softmax, cbow=config.cbow,
             cbow_mean=config.cbow_mean, alpha=config.starting_alpha,
             min_alpha=config.min_alpha, total_words=config.iter * self.schedule_words + 1,
-            batch=config.batch, ns_skip_saturated=config.ns_saturation == "skip",
+            batch=config.batch_positions if config.batch else 0, ns_skip_saturated=config.ns_saturation == "skip",
             cbow_gradient_mean=config.cbow_gradient == "mean",
             hot_depth=HOT_DEPTH if config.threads > 1 else 0,
             sample_high_bits=config.sample_bits == "high", pass_decay=config.pass_decay,
