@@ -140,8 +140,8 @@ def scaling_table(rows):
 
 
 COLORS = {"w2v": "#d62728", "w2v-batch": "#9467bd", "w2v-batch2": "#e377c2",
-          "w2v-best": "#8c564b", "word2vec.c": "#1f77b4", "gensim": "#2ca02c", "gensim-iter": "#98df8a",
-          "fasttext": "#ff7f0e"}
+          "w2v-best": "#8c564b", "word2vec.c": "#1f77b4", "gensim": "#2ca02c",
+          "gensim-iter": "#98df8a", "fasttext": "#ff7f0e"}
 OURS = ("w2v", "w2v-batch", "w2v-batch2", "w2v-best")
 MARKERS = {"sg-ns": "o", "cbow-ns": "s", "sg-hs": "^", "cbow-hs": "D"}
 
