@@ -28,11 +28,11 @@ struct w2v_thread;
 typedef int64_t (*w2v_train_fn)(const struct w2v_model *m, struct w2v_thread *t,
                                 const int32_t *ids, int64_t count);
 
-/* Everything the threads share; filled once by the driver, read-only but for the
- * matrices (updated Hogwild) and the word counter (updated atomically). */
 /* --batch-positions: at most this many consecutive positions share one draw of negatives */
 #define W2V_BATCH_POSITIONS 64
 
+/* Everything the threads share; filled once by the driver, read-only but for the
+ * matrices (updated Hogwild) and the word counter (updated atomically). */
 typedef struct w2v_model {
     real *input_vectors;          /* syn0: V x dim, the vectors written out */
     real *hs_vectors;             /* syn1: (V - 1) x dim Huffman inner nodes, or NULL */

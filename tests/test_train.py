@@ -17,7 +17,8 @@ SMALL = dict(size=20, window=3, sample=0, min_count=1, iter=8, threads=2, debug=
 
 COMBINATIONS = [
     (cbow, loss) for cbow in (True, False) for loss in ("ns", "hs", "hs+ns", "softmax")
-] + [(False, "batch-ns"), (False, "batch-hs"), (False, "tied-ns"), (True, "tied-ns"),
+] + [(False, "batch-ns"), (False, "batch-hs"), (False, "batch-positions"), (False, "tied-ns"),
+      (True, "tied-ns"),
       (False, "tied-softmax"), (True, "gensim-ns"), (True, "mean-gradient")]
 
 
@@ -26,6 +27,7 @@ def loss_options(loss):
             "hs+ns": dict(hs=True, negative=3), "softmax": dict(softmax=True, negative=0),
             "batch-ns": dict(negative=5, batch=True),
             "batch-hs": dict(hs=True, negative=0, batch=True),
+            "batch-positions": dict(hs=True, negative=5, batch=True, batch_positions=4),
             "tied-ns": dict(negative=5, tied=True),
             "tied-softmax": dict(softmax=True, negative=0, tied=True),
             "gensim-ns": dict(negative=5, ns_saturation="skip", init_scale=2.0),
@@ -69,13 +71,16 @@ def run_cli(*args):
     return code
 
 
-def test_one_thread_with_a_seed_is_byte_reproducible(planted, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--skip-gram", "--batch", "--batch-positions", "3"]],
+                         ids=["default", "batch-positions"])
+def test_one_thread_with_a_seed_is_byte_reproducible(planted, tmp_path, mode):
     path, _ = planted
     outputs = []
     for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
         out = tmp_path / f"{name}.bin"
         assert run_cli("train", str(path), "-o", str(out), "--binary", "--threads", "1",
-                       "--seed", seed, "--min-count", "1", "--iter", "2", "--quiet") == 0
+                       "--seed", seed, "--min-count", "1", "--iter", "2", "--quiet",
+                       *mode) == 0
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     assert outputs[0] != outputs[2]
