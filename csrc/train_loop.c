@@ -502,9 +502,9 @@ static void batch_update(real *const *in, int k, real *const *out, int n, const 
     }
 }
 
-/* Merge repeated rows (a word twice in a window, a noise word drawn twice): rows become
- * distinct, in first-seen order, and weight[] counts each one's occurrences. Quadratic,
- * for the few rows of one position. */
+/* Merge repeated rows (a word twice in a window): rows become distinct, in first-seen
+ * order, and weight[] counts each one's occurrences. Quadratic, for the few rows of one
+ * position. */
 static inline int merge_repeats(real **rows, real *weight, int count) {
     int unique = 0;
     for (int a = 0; a < count; a++) {
@@ -595,38 +595,15 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
     }
 }
 
-/* Gradients of k distinct contexts against n outputs (scores first: dots), with the
- * contexts' and the outputs' multiplicities; the update; the loss. `labels` NULL: the
- * first output is the positive one (negative sampling), else the code's labels (hs). */
-static void batch_position(const w2v_model *m, w2v_thread *t, real **in, const real *in_weight,
-                           int k, real **out, const real *out_weight, int n,
-                           const uint8_t *code, double *loss) {
-    real *G = t->batch_grad;
-    const real alpha = t->alpha;
-    const int stride = n;
-    for (int u = 0; u < k; u++) {
-        real *g = G + (int64_t)u * stride;
-        dots(in[u], out, n, m->dim, g);
-        for (int j = 0; j < n; j++) {
-            double unit_loss = 0;
-            real grad = code ? hs_gradient(m, g[j], 1 - code[j], alpha, &unit_loss)
-                             : ns_gradient(m, g[j], j == 0, alpha, &unit_loss);
-            real weight = in_weight[u] * out_weight[j];
-            g[j] = grad * weight;
-            *loss += unit_loss * weight;
-        }
-    }
-    batch_update_distinct(in, k, out, n, G, stride, t->batch_err, t->batch_err + k * W2V_VEC,
-                          t->batch_zero, t->batch_sink, m->dim);
-}
-
 /* Hierarchical softmax for one position of the batched mode: its k contexts share the
- * target's Huffman path. */
+ * target's Huffman path, whose nodes are distinct. Repeated contexts become one row
+ * weighted by their count; beyond BATCH_MERGED_CONTEXTS (a huge window) the general
+ * update takes one row per occurrence. */
 static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **in, int k,
                         double *loss) {
     const int dim = m->dim;
+    const real alpha = t->alpha;
     real **out = t->batch_out, *G = t->batch_grad;
-    real in_weight[BATCH_MERGED_CONTEXTS], out_weight[W2V_MAX_CODE_LENGTH];
     const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int n = m->code_lengths[word];
@@ -634,19 +611,29 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
         int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
         out[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
                                            : m->hs_vectors + (int64_t)point[d] * dim;
-        out_weight[d] = 1;  /* a path's nodes are distinct */
     }
-    if (k <= BATCH_MERGED_CONTEXTS) {
-        k = merge_repeats(in, in_weight, k);
-        batch_position(m, t, in, in_weight, k, out, out_weight, n, code, loss);
+    if (k > BATCH_MERGED_CONTEXTS) {
+        for (int i = 0; i < k; i++) {
+            real *g = G + (int64_t)i * n;
+            dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
+            for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, loss);
+        }
+        batch_update(in, k, out, n, G, t->batch_err, dim);
         return;
     }
-    for (int i = 0; i < k; i++) {
-        real *g = G + (int64_t)i * n;
-        dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
-        for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], t->alpha, loss);
+    real weight[BATCH_MERGED_CONTEXTS];
+    k = merge_repeats(in, weight, k);
+    for (int u = 0; u < k; u++) {
+        real *g = G + (int64_t)u * n;
+        dots(in[u], out, n, dim, g);
+        for (int d = 0; d < n; d++) {
+            double unit_loss = 0;
+            g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &unit_loss) * weight[u];
+            *loss += unit_loss * weight[u];
+        }
     }
-    batch_update(in, k, out, n, G, t->batch_err, dim);
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_err + k * W2V_VEC,
+                          t->batch_zero, t->batch_sink, dim);
 }
 
 /* The slot of `word` among the first *count of words[], added at the end if new. */
@@ -689,7 +676,8 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
     for (int d = 0; d < negatives; d++) {
         uint64_t r = next_rand(&t->next_random);
         int32_t word = draw_noise_word(m, r);
-        if (word == 0) word = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);  /* see negative_for */
+        /* </s> from the table becomes a uniform word id, as in negative_for */
+        if (word == 0) word = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
         drawn[d] = word;
         noise[d] = slot_of(out_words, &n, word);
     }

@@ -23,9 +23,9 @@ a damaged file is a one-line error, never a huge allocation.
 
 A checkpoint is a model plus where the run stands: stage ("counting", "training" or
 "trained"), the pass and, for each region of it (one per thread, see w2v/run.py), the
-byte position to restart reading at and the token cut there, the words done, each thread's generator state, the loss of
-the pass in progress, and each corpus file's size and modification time (a corpus that
-changed since is refused).
+byte position to restart reading at and the token cut there, the words done, each
+thread's generator state, the loss of the pass in progress, and each corpus file's size
+and modification time (a corpus that changed since is refused).
 """
 import dataclasses
 import json

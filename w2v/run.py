@@ -312,30 +312,8 @@ class TrainingRun:
                     stats, cursors = PassStats(), self._fresh_cursors()
                 with self.lock:
                     self.passes[number] = stats
-                cursors = list(cursors)
-                readers = {}  # region -> (its tokeniser, its chunks)
-                for k, cursor in enumerate(cursors):
-                    if not cursor.done:
-                        encoder = self.vocab.encoder()  # fresh tokeniser state per region
-                        encoder.set_pending(*cursor.pending)
-                        readers[k] = (encoder, self.corpus.chunks(
-                            BATCH_BYTES, start=cursor.start, stop=cursor.stop))
-                while readers:
-                    for k in list(readers):  # a batch of each region in turn
-                        encoder, chunks = readers[k]
-                        self._gate()
-                        if self.stop.is_set():
-                            return
-                        chunk = next(chunks, None)
-                        if chunk is None:
-                            del readers[k]
-                            cursors[k] = cursors[k]._replace(done=True)
-                        else:
-                            self._hand_out(number, stats, encoder, chunk)
-                            cursors[k] = cursors[k]._replace(start=chunk.position,
-                                                             pending=encoder.pending())
-                        with self.lock:
-                            self.resume_point = (number, tuple(cursors))
+                if not self._read_regions(number, stats, list(cursors)):
+                    return
                 self._check_pass_words(number, stats)
                 with self.lock:
                     stats.reading_done = True
@@ -350,6 +328,34 @@ class TrainingRun:
         finally:
             for _ in range(self.config.threads):
                 self._put(None)
+
+    def _read_regions(self, number, stats, cursors):
+        """Read pass `number` from its regions' cursors, a batch of each region in turn,
+        noting after each batch where every region stands. False if told to stop."""
+        readers = {}  # region -> (its tokeniser, its chunks)
+        for k, cursor in enumerate(cursors):
+            if not cursor.done:
+                encoder = self.vocab.encoder()  # fresh tokeniser state per region
+                encoder.set_pending(*cursor.pending)
+                readers[k] = (encoder, self.corpus.chunks(
+                    BATCH_BYTES, start=cursor.start, stop=cursor.stop))
+        while readers:
+            for k in list(readers):
+                encoder, chunks = readers[k]
+                self._gate()
+                if self.stop.is_set():
+                    return False
+                chunk = next(chunks, None)
+                if chunk is None:
+                    del readers[k]
+                    cursors[k] = cursors[k]._replace(done=True)
+                else:
+                    self._hand_out(number, stats, encoder, chunk)
+                    cursors[k] = cursors[k]._replace(start=chunk.position,
+                                                     pending=encoder.pending())
+                with self.lock:
+                    self.resume_point = (number, tuple(cursors))
+        return True
 
     def _hand_out(self, number, stats, encoder, chunk):
         """Turn a chunk of pass `number` into word ids and queue them for the workers."""
