@@ -91,10 +91,98 @@ static inline void dot4(const real *in, real *const rows[4], int n, real out[4])
     }
 }
 
-/* out[k] = dot(in, rows[k]) for `count` rows. */
+/* Dot products eight at a time. A dot product of two 100-float rows is six vector
+ * multiply-adds and then a horizontal sum of the partial-sum vector, which costs about as
+ * much again. Eight partial-sum vectors fold instead into one vector of their eight sums:
+ * each step adds two vectors' lanes pairwise, interleaved, so that three steps (and, for
+ * 16 lanes, one half added to the other) leave lane j holding sum j. The sums are added
+ * in another order than dot()'s, so they may differ from it in the last bit. */
+typedef float vec8 __attribute__((vector_size(32)));
+
+#if W2V_VEC == 16
+#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, \
+                                             12, 28, 14, 30) +                                 \
+                     __builtin_shufflevector(a, b, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, \
+                                             13, 29, 15, 31))
+#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, \
+                                             12, 13, 28, 29) +                                 \
+                     __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, \
+                                             14, 15, 30, 31))
+#define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, \
+                                             24, 25, 26, 27) +                                 \
+                     __builtin_shufflevector(a, b, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, \
+                                             28, 29, 30, 31))
+static inline vec8 halves_added(vecf v) {
+    return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+           __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+}
+#elif W2V_VEC == 8
+#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 8, 2, 10, 4, 12, 6, 14) + \
+                     __builtin_shufflevector(a, b, 1, 9, 3, 11, 5, 13, 7, 15))
+#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 8, 9, 4, 5, 12, 13) + \
+                     __builtin_shufflevector(a, b, 2, 3, 10, 11, 6, 7, 14, 15))
+#define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + \
+                     __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
+static inline vec8 halves_added(vecf v) { return v; }
+#else
+#error "W2V_VEC must be 8 or 16"
+#endif
+
+/* lane j of the result: the sum of acc[j]'s lanes */
+static inline vec8 fold8(const vecf acc[8]) {
+    vecf a = FOLD1(acc[0], acc[1]), b = FOLD1(acc[2], acc[3]);
+    vecf c = FOLD1(acc[4], acc[5]), d = FOLD1(acc[6], acc[7]);
+    return halves_added(FOLD4(FOLD2(a, b), FOLD2(c, d)));
+}
+
+/* the same for eight 4-float vectors */
+static inline vec8 fold8_4(const vec4 t[8]) {
+#define FOLD1_4(a, b) (__builtin_shufflevector(a, b, 0, 4, 2, 6) + \
+                       __builtin_shufflevector(a, b, 1, 5, 3, 7))
+#define FOLD2_4(a, b) (__builtin_shufflevector(a, b, 0, 1, 4, 5) + \
+                       __builtin_shufflevector(a, b, 2, 3, 6, 7))
+    vec4 lo = FOLD2_4(FOLD1_4(t[0], t[1]), FOLD1_4(t[2], t[3]));
+    vec4 hi = FOLD2_4(FOLD1_4(t[4], t[5]), FOLD1_4(t[6], t[7]));
+    return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/* out[j] = x . rows[j] for eight rows, by the fold above */
+static inline void dot8(const real *x, const real *const rows[8], int dim, real out[8]) {
+    vecf acc[8] = {{0}};
+    int c = 0;
+    for (; c + W2V_VEC <= dim; c += W2V_VEC) {
+        vecf xc = loadv(x + c);
+        for (int j = 0; j < 8; j++) acc[j] += xc * loadv(rows[j] + c);
+    }
+    vec8 sum = fold8(acc);
+    if (c + 4 <= dim) {  /* the elements past the last whole vector, four at a time */
+        vec4 tail[8] = {{0}};
+        for (; c + 4 <= dim; c += 4) {
+            vec4 xc = load4(x + c);
+            for (int j = 0; j < 8; j++) tail[j] += xc * load4(rows[j] + c);
+        }
+        sum += fold8_4(tail);
+    }
+    for (; c < dim; c++)  /* then one at a time */
+        for (int j = 0; j < 8; j++) sum[j] += x[c] * rows[j][c];
+    for (int j = 0; j < 8; j++) out[j] = sum[j];
+}
+
+/* out[k] = in . rows[k] for `count` rows: eight at a time while more than four are left
+ * (a short block repeats the last row, its extra sums dropped), then four, then one. */
 static inline void dots(const real *in, real *const *rows, int count, int n, real *out) {
     int k = 0;
-    for (; k + 4 <= count; k += 4) dot4(in, rows + k, n, out + k);
+    for (; k + 4 < count; k += 8) {
+        const real *block[8];
+        real sums[8];
+        for (int j = 0; j < 8; j++) block[j] = rows[k + j < count ? k + j : count - 1];
+        dot8(in, block, n, sums);
+        for (int j = 0; j < 8 && k + j < count; j++) out[k + j] = sums[j];
+    }
+    if (k + 4 <= count) {
+        dot4(in, rows + k, n, out + k);
+        k += 4;
+    }
     for (; k < count; k++) out[k] = dot(in, rows[k], n);
 }
 
@@ -595,90 +683,19 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
     }
 }
 
-/* The batched mode's scores, eight outputs at a time. A dot product of two 100-float rows
- * is six vector multiply-adds and then a horizontal sum of the partial-sum vector, which
- * costs about as much again. Eight partial-sum vectors fold instead into one vector of
- * their eight sums: each step adds two vectors' lanes pairwise, interleaved, so that three
- * steps (and, for 16 lanes, one half added to the other) leave lane j holding sum j.
- * The sums come out in another order than dot()'s, so the batched mode's scores differ
- * from the default mode's in the last bits (the batched mode has its own reference). */
-typedef float vec8 __attribute__((vector_size(32)));
-
-#if W2V_VEC == 16
-#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, \
-                                             12, 28, 14, 30) +                                 \
-                     __builtin_shufflevector(a, b, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, \
-                                             13, 29, 15, 31))
-#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 16, 17, 4, 5, 20, 21, 8, 9, 24, 25, \
-                                             12, 13, 28, 29) +                                 \
-                     __builtin_shufflevector(a, b, 2, 3, 18, 19, 6, 7, 22, 23, 10, 11, 26, 27, \
-                                             14, 15, 30, 31))
-#define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, \
-                                             24, 25, 26, 27) +                                 \
-                     __builtin_shufflevector(a, b, 4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, \
-                                             28, 29, 30, 31))
-static inline vec8 halves_added(vecf v) {
-    return __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-           __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-}
-#elif W2V_VEC == 8
-#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 8, 2, 10, 4, 12, 6, 14) + \
-                     __builtin_shufflevector(a, b, 1, 9, 3, 11, 5, 13, 7, 15))
-#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 8, 9, 4, 5, 12, 13) + \
-                     __builtin_shufflevector(a, b, 2, 3, 10, 11, 6, 7, 14, 15))
-#define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + \
-                     __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
-static inline vec8 halves_added(vecf v) { return v; }
-#else
-#error "W2V_VEC must be 8 or 16"
-#endif
-
-/* lane j of the result: the sum of acc[j]'s lanes */
-static inline vec8 fold8(const vecf acc[8]) {
-    vecf a = FOLD1(acc[0], acc[1]), b = FOLD1(acc[2], acc[3]);
-    vecf c = FOLD1(acc[4], acc[5]), d = FOLD1(acc[6], acc[7]);
-    return halves_added(FOLD4(FOLD2(a, b), FOLD2(c, d)));
-}
-
-/* the same for eight 4-float vectors */
-static inline vec8 fold8_4(const vec4 t[8]) {
-#define FOLD1_4(a, b) (__builtin_shufflevector(a, b, 0, 4, 2, 6) + \
-                       __builtin_shufflevector(a, b, 1, 5, 3, 7))
-#define FOLD2_4(a, b) (__builtin_shufflevector(a, b, 0, 1, 4, 5) + \
-                       __builtin_shufflevector(a, b, 2, 3, 6, 7))
-    vec4 lo = FOLD2_4(FOLD1_4(t[0], t[1]), FOLD1_4(t[2], t[3]));
-    vec4 hi = FOLD2_4(FOLD1_4(t[4], t[5]), FOLD1_4(t[6], t[7]));
-    return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
-}
-
-/* G[u * stride + j] = in[u] . out[j] for the k inputs and n outputs; a last block of fewer
- * than eight outputs is filled up with the all-zero row `zero`. */
+/* G[u * stride + j] = in[u] . out[j] for the k inputs and n outputs, eight outputs at a
+ * time; a last block short of rows is filled up with the all-zero row `zero`, whose scores
+ * are dropped. */
 static void scores(real *const *in, int k, real *const *out, int n, real *G, int stride,
                    const real *zero, int dim) {
     for (int j0 = 0; j0 < n; j0 += 8) {
         const real *rows[8];
+        real sums[8];
         for (int j = 0; j < 8; j++) rows[j] = j0 + j < n ? out[j0 + j] : zero;
         for (int u = 0; u < k; u++) {
-            const real *x = in[u];
-            vecf acc[8] = {{0}};
-            int c = 0;
-            for (; c + W2V_VEC <= dim; c += W2V_VEC) {
-                vecf xc = loadv(x + c);
-                for (int j = 0; j < 8; j++) acc[j] += xc * loadv(rows[j] + c);
-            }
-            vec8 sum = fold8(acc);
-            if (c + 4 <= dim) {
-                vec4 tail[8] = {{0}};
-                for (; c + 4 <= dim; c += 4) {
-                    vec4 xc = load4(x + c);
-                    for (int j = 0; j < 8; j++) tail[j] += xc * load4(rows[j] + c);
-                }
-                sum += fold8_4(tail);
-            }
-            for (; c < dim; c++)
-                for (int j = 0; j < 8; j++) sum[j] += x[c] * rows[j][c];
+            dot8(in[u], rows, dim, sums);
             real *g = G + (int64_t)u * stride + j0;
-            for (int j = 0; j < 8 && j0 + j < n; j++) g[j] = sum[j];
+            for (int j = 0; j < 8 && j0 + j < n; j++) g[j] = sums[j];
         }
     }
 }
