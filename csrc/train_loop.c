@@ -684,14 +684,14 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
 }
 
 /* G[u * stride + j] = in[u] . out[j] for the k inputs and n outputs, eight outputs at a
- * time; a last block short of rows is filled up with the all-zero row `zero`, whose scores
- * are dropped. */
+ * time; a last block short of rows repeats the last row, as in dots(), its extra sums
+ * dropped. */
 static void scores(real *const *in, int k, real *const *out, int n, real *G, int stride,
-                   const real *zero, int dim) {
+                   int dim) {
     for (int j0 = 0; j0 < n; j0 += 8) {
         const real *rows[8];
         real sums[8];
-        for (int j = 0; j < 8; j++) rows[j] = j0 + j < n ? out[j0 + j] : zero;
+        for (int j = 0; j < 8; j++) rows[j] = out[j0 + j < n ? j0 + j : n - 1];
         for (int u = 0; u < k; u++) {
             dot8(in[u], rows, dim, sums);
             real *g = G + (int64_t)u * stride + j0;
@@ -728,7 +728,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
     }
     real weight[BATCH_MERGED_CONTEXTS];
     k = merge_repeats(in, weight, k);
-    scores(in, k, out, n, G, n, t->batch_zero, dim);
+    scores(in, k, out, n, G, n, dim);
     for (int u = 0; u < k; u++) {
         real *g = G + (int64_t)u * n;
         for (int d = 0; d < n; d++) {
@@ -804,7 +804,7 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
                 if (drawn[d] != word) negative[row + noise[d]] += 1;
         }
     }
-    scores(in, k, out, n, G, n, t->batch_zero, dim);
+    scores(in, k, out, n, G, n, dim);
     for (int u = 0; u < k; u++) {
         real *g = G + (int64_t)u * n;
         for (int j = 0; j < n; j++) {
