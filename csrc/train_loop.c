@@ -18,7 +18,7 @@
 #endif
 
 /* Vector helpers, in GCC/Clang vector types of W2V_VEC floats (8 unless the including file
- * says 16, for AVX-512), with 4-float and scalar tails. The dot product keeps partial sums
+ * says 16, for AVX-512, or 4, for the generic copy), with 4-float and scalar tails. The dot product keeps partial sums
  * in vectors: a plain float sum is a serial dependency chain the compiler may not reorder
  * without -ffast-math (word2vec.c is built with -Ofast for that reason). */
 #ifndef W2V_VEC
@@ -124,15 +124,24 @@ static inline vec8 halves_added(vecf v) {
 #define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + \
                      __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
 static inline vec8 halves_added(vecf v) { return v; }
+#elif W2V_VEC == 4
+#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 4, 2, 6) + \
+                     __builtin_shufflevector(a, b, 1, 5, 3, 7))
+#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 4, 5) + \
+                     __builtin_shufflevector(a, b, 2, 3, 6, 7))
 #else
-#error "W2V_VEC must be 8 or 16"
+#error "W2V_VEC must be 4, 8 or 16"
 #endif
 
 /* lane j of the result: the sum of acc[j]'s lanes */
 static inline vec8 fold8(const vecf acc[8]) {
     vecf a = FOLD1(acc[0], acc[1]), b = FOLD1(acc[2], acc[3]);
     vecf c = FOLD1(acc[4], acc[5]), d = FOLD1(acc[6], acc[7]);
+#if W2V_VEC == 4
+    return __builtin_shufflevector(FOLD2(a, b), FOLD2(c, d), 0, 1, 2, 3, 4, 5, 6, 7);
+#else
     return halves_added(FOLD4(FOLD2(a, b), FOLD2(c, d)));
+#endif
 }
 
 /* the same for eight 4-float vectors */
