@@ -18,9 +18,10 @@
 #endif
 
 /* Vector helpers, in GCC/Clang vector types of W2V_VEC floats (8 unless the including file
- * says 16, for AVX-512, or 4, for the generic copy), with 4-float and scalar tails. The dot product keeps partial sums
- * in vectors: a plain float sum is a serial dependency chain the compiler may not reorder
- * without -ffast-math (word2vec.c is built with -Ofast for that reason). */
+ * says 16, for AVX-512, or 4, for the generic copy), with 4-float and scalar tails. The
+ * dot product keeps partial sums in vectors: a plain float sum is a serial dependency
+ * chain the compiler may not reorder without -ffast-math (word2vec.c is built with
+ * -Ofast for that reason). */
 #ifndef W2V_VEC
 #define W2V_VEC 8
 #endif
@@ -124,27 +125,11 @@ static inline vec8 halves_added(vecf v) {
 #define FOLD4(a, b) (__builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + \
                      __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15))
 static inline vec8 halves_added(vecf v) { return v; }
-#elif W2V_VEC == 4
-#define FOLD1(a, b) (__builtin_shufflevector(a, b, 0, 4, 2, 6) + \
-                     __builtin_shufflevector(a, b, 1, 5, 3, 7))
-#define FOLD2(a, b) (__builtin_shufflevector(a, b, 0, 1, 4, 5) + \
-                     __builtin_shufflevector(a, b, 2, 3, 6, 7))
-#else
+#elif W2V_VEC != 4  /* 4-float vectors fold as the tails do: fold8_4 */
 #error "W2V_VEC must be 4, 8 or 16"
 #endif
 
-/* lane j of the result: the sum of acc[j]'s lanes */
-static inline vec8 fold8(const vecf acc[8]) {
-    vecf a = FOLD1(acc[0], acc[1]), b = FOLD1(acc[2], acc[3]);
-    vecf c = FOLD1(acc[4], acc[5]), d = FOLD1(acc[6], acc[7]);
-#if W2V_VEC == 4
-    return __builtin_shufflevector(FOLD2(a, b), FOLD2(c, d), 0, 1, 2, 3, 4, 5, 6, 7);
-#else
-    return halves_added(FOLD4(FOLD2(a, b), FOLD2(c, d)));
-#endif
-}
-
-/* the same for eight 4-float vectors */
+/* lane j of the result: the sum of t[j]'s four lanes */
 static inline vec8 fold8_4(const vec4 t[8]) {
 #define FOLD1_4(a, b) (__builtin_shufflevector(a, b, 0, 4, 2, 6) + \
                        __builtin_shufflevector(a, b, 1, 5, 3, 7))
@@ -153,6 +138,17 @@ static inline vec8 fold8_4(const vec4 t[8]) {
     vec4 lo = FOLD2_4(FOLD1_4(t[0], t[1]), FOLD1_4(t[2], t[3]));
     vec4 hi = FOLD2_4(FOLD1_4(t[4], t[5]), FOLD1_4(t[6], t[7]));
     return __builtin_shufflevector(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+
+/* lane j of the result: the sum of acc[j]'s lanes */
+static inline vec8 fold8(const vecf acc[8]) {
+#if W2V_VEC == 4
+    return fold8_4(acc);
+#else
+    vecf a = FOLD1(acc[0], acc[1]), b = FOLD1(acc[2], acc[3]);
+    vecf c = FOLD1(acc[4], acc[5]), d = FOLD1(acc[6], acc[7]);
+    return halves_added(FOLD4(FOLD2(a, b), FOLD2(c, d)));
+#endif
 }
 
 /* out[j] = x . rows[j] for eight rows, by the fold above */
@@ -336,11 +332,16 @@ static inline void prefetch_next_position(const w2v_model *m, const int32_t *sen
         prefetch_row(m->input_vectors + (int64_t)sen[next + m->window] * m->dim, m->dim);
 }
 
-/* word2vec.c's negative draw from generator value r, for the target `word`: </s> from the
- * table is replaced by a uniform word id; -1 when equal to the target (skipped). */
-static inline int32_t negative_for(const w2v_model *m, uint64_t r, int32_t word) {
+/* word2vec.c's noise word from generator value r: </s> from the table is replaced by a
+ * uniform word id. */
+static inline int32_t noise_word(const w2v_model *m, uint64_t r) {
     int32_t target = draw_noise_word(m, r);
-    if (target == 0) target = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
+    return target == 0 ? (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1) : target;
+}
+
+/* word2vec.c's negative draw for the target `word`: -1 when equal to it (skipped). */
+static inline int32_t negative_for(const w2v_model *m, uint64_t r, int32_t word) {
+    int32_t target = noise_word(m, r);
     return target == word ? -1 : target;
 }
 
@@ -730,7 +731,8 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
         for (int i = 0; i < k; i++) {
             real *g = G + (int64_t)i * n;
             dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
-            for (int d = 0; d < n; d++) g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, loss);
+            for (int d = 0; d < n; d++)
+                g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, loss);
         }
         batch_update(in, k, out, n, G, t->batch_err, dim);
         return;
@@ -788,10 +790,7 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
     int target[W2V_BATCH_POSITIONS];
     for (int p = 0; p < count; p++) target[p] = slot_of(out_words, &n, sen[first + p]);
     for (int d = 0; d < negatives; d++) {
-        uint64_t r = next_rand(&t->next_random);
-        int32_t word = draw_noise_word(m, r);
-        /* </s> from the table becomes a uniform word id, as in negative_for */
-        if (word == 0) word = (int32_t)(r % (uint64_t)(m->vocab_size - 1) + 1);
+        int32_t word = noise_word(m, next_rand(&t->next_random));
         drawn[d] = word;
         noise[d] = slot_of(out_words, &n, word);
     }

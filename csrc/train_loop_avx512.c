@@ -4,7 +4,8 @@
 /* clang rejects prefer-vector-width in a target attribute and then ignores the whole
  * attribute, which left this copy compiled for SSE2; its 16-float vector types need no
  * such hint to use 512-bit registers */
-#pragma clang attribute push (__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), apply_to = function)
+#pragma clang attribute push (__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))), \
+                              apply_to = function)
 #else
 #pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,prefer-vector-width=512")
 #endif
