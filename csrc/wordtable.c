@@ -16,28 +16,45 @@ static const unsigned char BYTE_CLASS[256] = {
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 
-/* Up to 8 bytes as a little-endian number, zero-padded. */
-static inline uint64_t load_block(const char *s, int64_t n) {
+/* Up to 8 bytes as a little-endian number, zero-padded. `readable` (>= n) is how many
+ * bytes may be read from s: with 8 or more, one unaligned load and a mask replace the
+ * byte loop (same value). */
+static inline uint64_t load_block(const char *s, int64_t n, int64_t readable) {
     uint64_t block = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (readable >= 8) {
+        memcpy(&block, s, 8);
+        return n >= 8 ? block : block & ((1ULL << (8 * n)) - 1);
+    }
+#endif
     if (n >= 8) {
         memcpy(&block, s, 8);
-        return block;
+        return block;  /* the same on either byte order: only compared and hashed here */
     }
     for (int64_t k = 0; k < n; k++) block |= (uint64_t)(unsigned char)s[k] << (8 * k);
     return block;
 }
 
 /* A 64-bit hash reading 8 bytes at a time. Its low bits pick the slot (so they must be
- * well mixed for linear probing); its high 32 bits are kept in the entry for rejection. */
-static inline uint64_t hash_bytes(const char *s, int64_t n) {
+ * well mixed for linear probing); its high 32 bits are kept in the entry for rejection.
+ * `first` is the first block, load_block(s, n, ...), which the caller has already. */
+static inline uint64_t hash_blocks(const char *s, int64_t n, int64_t readable,
+                                   uint64_t first) {
     uint64_t h = 0x6A09E667F3BCC909ULL ^ ((uint64_t)n * GOLDEN);
-    for (; n > 0; s += 8, n -= 8) {
-        h = (h ^ load_block(s, n)) * GOLDEN;
+    for (uint64_t block = first; n > 0; block = load_block(s, n, readable)) {
+        h = (h ^ block) * GOLDEN;
         h ^= h >> 29;
+        s += 8;
+        n -= 8;
+        readable -= 8;
     }
     h *= 0xBF58476D1CE4E5B9ULL;
     h ^= h >> 32;
     return h;
+}
+
+static inline uint64_t hash_bytes(const char *s, int64_t n) {
+    return hash_blocks(s, n, n, load_block(s, n, n));
 }
 
 /* A token on its way to the table: hashed when cut out, looked up a little later so
@@ -48,8 +65,10 @@ typedef struct {
     uint64_t hash, prefix;
 } token;
 
-static inline token make_token(const char *word, int64_t length) {
-    token k = {word, length, hash_bytes(word, length), load_block(word, length)};
+/* `readable` (>= length) bytes may be read from `word`. */
+static inline token make_token(const char *word, int64_t length, int64_t readable) {
+    uint64_t prefix = load_block(word, length, readable);
+    token k = {word, length, hash_blocks(word, length, readable, prefix), prefix};
     return k;
 }
 
@@ -154,7 +173,7 @@ static int64_t add_token(wt_table *t, const token *k) {
 }
 
 int64_t wt_add(wt_table *t, const char *word, int64_t length) {
-    token k = make_token(word, length);
+    token k = make_token(word, length, length);
     return add_token(t, &k);
 }
 
@@ -189,6 +208,40 @@ static inline void prefetch_batch(const wt_table *t, const token *batch, int n) 
 }
 
 /* ---------------------------------------------------------------- tokenizing */
+
+/* wt_kept_length's common case inline: a token short enough is kept whole. */
+static inline int64_t kept_length(const char *word, int64_t length) {
+    return length <= WT_MAX_WORD ? length : wt_kept_length(word, length);
+}
+
+/* 0x80 in each byte of v (8 bytes of text) below 0x21, the separators ' ', '\t', '\n'
+ * and '\r' among them; 0 elsewhere. Exact: no carry crosses a byte. */
+static inline uint64_t low_bytes(uint64_t v) {
+    const uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL, high = 0x8080808080808080ULL;
+    return ~(((v & low7) + 0x5F5F5F5F5F5F5F5FULL) | v) & high;
+}
+
+/* The index of the first byte at or after i that is not a word byte, or n. Eight bytes
+ * at a time: a word of up to seven bytes costs one load and one test, instead of a
+ * loop (and a mispredicted exit) per byte. */
+static inline int64_t word_end(const unsigned char *bytes, int64_t i, int64_t n) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (i + 8 <= n) {
+        uint64_t v;
+        memcpy(&v, bytes + i, 8);
+        uint64_t low = low_bytes(v);
+        if (!low) {
+            i += 8;
+            continue;
+        }
+        i += __builtin_ctzll(low) >> 3;
+        if (BYTE_CLASS[bytes[i]] != WORD_BYTE) return i;
+        i++;  /* a control byte that is part of the word */
+    }
+#endif
+    while (i < n && BYTE_CLASS[bytes[i]] == WORD_BYTE) i++;
+    return i;
+}
 
 int wt_kept_length(const char *word, int64_t length) {
     if (length <= WT_MAX_WORD) return (int)length;
@@ -232,8 +285,8 @@ tokenize(wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
 #define PUSH(k) do { batch[held++] = (k); \
         if (held == BATCH) { if (flush(ctx, batch, held)) return -1; held = 0; } } while (0)
 #define PUSH_PENDING() do { \
-        PUSH(make_token(tok->word, wt_kept_length(tok->word, \
-                        tok->overflowed ? WT_MAX_WORD + 1 : tok->length))); \
+        PUSH(make_token(tok->word, kept_length(tok->word, \
+                        tok->overflowed ? WT_MAX_WORD + 1 : tok->length), tok->length)); \
         if (held && flush(ctx, batch, held)) return -1; \
         held = 0; \
         wt_tokenizer_init(tok); } while (0)
@@ -253,9 +306,9 @@ tokenize(wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
             continue;
         }
         int64_t start = i;
-        while (i < n && BYTE_CLASS[bytes[i]] == WORD_BYTE) i++;
+        i = word_end(bytes, i, n);
         if (tok->length == 0 && i < n && BYTE_CLASS[bytes[i]] != CARRIAGE_RETURN)
-            PUSH(make_token(buf + start, wt_kept_length(buf + start, i - start)));
+            PUSH(make_token(buf + start, kept_length(buf + start, i - start), n - start));
         else
             hold(tok, buf + start, i - start);
     }

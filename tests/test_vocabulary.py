@@ -52,6 +52,46 @@ def test_long_tokens_are_cut_at_a_character_boundary():
     assert b"b" + euro * 32 in counts  # 97 bytes: a 33rd euro would need bytes 98-100
 
 
+def reference_tokens(text):
+    """word2vec.c's tokens by the rules in csrc/wordtable.h, written plainly: '\r' gone,
+    '\n' a "</s>", ' ' and '\t' separators, long tokens cut as cut_word cuts them."""
+    tokens = []
+    for number, line in enumerate(text.replace(b"\r", b"").split(b"\n")):
+        if number:
+            tokens.append(b"</s>")
+        tokens += [_text.cut_word(word) for word in line.replace(b"\t", b" ").split(b" ")
+                   if word]
+    return tokens
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_tokens_match_the_rules_on_random_bytes(seed):
+    # The tokenizer reads eight bytes at a time: words of every length around 8 and 99,
+    # bytes just below and above the separators' (0x1f, 0x21, 0xa0 = 0x20 + 0x80, NUL),
+    # '\r' inside words, and chunks cut anywhere.
+    rng = np.random.default_rng(seed)
+    pieces = [b" ", b"\t", b"\n", b"\r", b"  ", b"\x00", b"\x1f", b"!", b"\xa0", b"\x89",
+              "é".encode(), "€".encode()]
+    parts = []
+    for _ in range(400):
+        if rng.random() < 0.5:
+            parts.append(pieces[rng.integers(len(pieces))])
+        else:
+            length = int(rng.choice([1, 7, 8, 9, 15, 16, 17, 98, 99, 100, 130]))
+            parts.append(bytes(rng.integers(0x21, 0x7f, length, dtype=np.uint8)))
+    text = b"".join(parts)
+    expected = reference_tokens(text)
+    cuts = sorted(rng.integers(0, len(text), 20).tolist())
+    chunks = [text[a:b] for a, b in zip([0] + cuts, cuts + [len(text)])]
+    counts, words = count(*chunks, max_vocab=10 ** 6)
+    assert counts == {word: expected.count(word) for word in words}
+    assert words == [b"</s>"] + list(dict.fromkeys(w for w in expected if w != b"</s>"))
+    encoder = _text.Encoder(words)
+    ids = np.concatenate([encoder.encode(chunk, i == len(chunks) - 1)
+                          for i, chunk in enumerate(chunks)])
+    assert [words[i] for i in ids] == expected
+
+
 def test_max_vocab_prunes_like_reduce_vocab():
     # limit 3 entries (</s> included). "c" makes 4: words seen <= 1 time go (c), and the
     # threshold rises to 2. "d" makes 4 again: words seen <= 2 times go (a, b, d), the
