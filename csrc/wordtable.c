@@ -194,6 +194,18 @@ int wt_reduce(wt_table *t) {
     return rebuild_slots(t, t->slot_mask + 1);
 }
 
+int wt_merge(wt_table *t, const wt_table *other, int64_t max_size) {
+    t->entries[0].count += other->entries[0].count;  /* both entry 0s are "</s>" */
+    for (int64_t i = 1; i < other->size; i++) {
+        const wt_entry *e = &other->entries[i];
+        int64_t j = wt_add(t, other->arena + e->offset, e->length);
+        if (j < 0) return -1;
+        t->entries[j].count += e->count;
+        if (t->size > max_size) return 1;
+    }
+    return 0;
+}
+
 /* Prefetch what looking up a batch of tokens will touch: first their slots, then (once
  * those have arrived) the entries the slots name. A hint only: the lookups that follow
  * probe the table as it is then, even if it changed meanwhile. */

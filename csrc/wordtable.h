@@ -56,6 +56,11 @@ int64_t wt_add(wt_table *t, const char *word, int64_t length);
  * <= min_reduce, keep the survivors' order, then raise min_reduce by one. */
 int wt_reduce(wt_table *t);
 
+/* Add the words of `other` (a count of the text that follows t's) to t: its counts to
+ * theirs, its new words after t's, in its order, which is the first-seen order of the
+ * two texts read one after the other. 1 (t then half merged) as soon as t would hold
+ * more than max_size words: counting the texts in one pass would have pruned. */
+int wt_merge(wt_table *t, const wt_table *other, int64_t max_size);
 /* Counting pass over n bytes: count each token (and "</s>" per newline), adding new
  * words; prune with wt_reduce whenever more than max_size words are held.
  * end_of_file ends a pending token (it does not make a "</s>"). */

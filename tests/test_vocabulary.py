@@ -13,7 +13,7 @@ import pytest
 from w2v import _text
 from w2v.corpus import Corpus
 from w2v.errors import UserError
-from w2v.vocab import Vocab
+from w2v.vocab import Vocab, count_words
 
 
 def count(*chunks, max_vocab=1000):
@@ -101,6 +101,59 @@ def test_max_vocab_prunes_like_reduce_vocab():
     assert counts == {b"</s>": 0, b"e": 3}
     counts, _ = count(b"a a b b c d e e e", max_vocab=6)  # never over the limit: all kept
     assert counts[b"c"] == 1 and counts[b"e"] == 3
+
+
+def random_text(rng, words, size):
+    """`size` tokens drawn from `words` (Zipf-like), with spaces, tabs, CRs and newlines."""
+    vocabulary = [b"w%d" % i for i in range(words)] + ["wörd€".encode(), b"x" * 120]
+    picks = np.minimum(rng.zipf(1.3, size), len(vocabulary)) - 1
+    separators = rng.choice([b" ", b" ", b" ", b"\t", b"\n", b"\r\n", b"  "], size)
+    return b"".join(vocabulary[p] + sep for p, sep in zip(picks, separators))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_counting_in_regions_gives_the_one_pass_counts(tmp_path, seed):
+    # Several files, one without a final newline and one empty: counted by 2 to 5
+    # regions side by side, then merged, the words, counts and first-seen order must be
+    # those of one pass.
+    rng = np.random.default_rng(seed)
+    paths = []
+    for k, size in enumerate([3000, 0, 5000, 1200]):
+        path = tmp_path / f"part{k}.txt"
+        path.write_bytes(random_text(rng, 400, size).rstrip(b"\n") if k == 2 else
+                         random_text(rng, 400, size))
+        paths.append(str(path))
+    one = count_words(Corpus(paths))
+    for threads in (2, 3, 5):
+        seen = []
+        counted = count_words(Corpus(paths), progress=lambda done, total: seen.append(done),
+                              threads=threads)
+        assert counted[0] == one[0] and counted[1].tolist() == one[1].tolist()
+        assert counted[2] is False and seen[-1] == Corpus(paths).total_bytes
+
+
+def test_counting_in_regions_falls_back_to_one_pass_when_it_would_prune(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(random_text(np.random.default_rng(1), 300, 4000))
+    for limit in (20, 150):  # below the words of each region, then only of their union
+        one = count_words(Corpus([str(path)]), max_vocab=limit)
+        two = count_words(Corpus([str(path)]), max_vocab=limit, threads=2)
+        assert one[2] is True
+        assert two[0] == one[0] and two[1].tolist() == one[1].tolist() and two[2] is True
+
+
+def test_counting_in_regions_reports_a_reader_failure(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(random_text(np.random.default_rng(2), 100, 4000))
+
+    class Failing(Corpus):
+        def chunks(self, *args, start=None, **kwargs):
+            if start is not None and start.offset > 0:
+                raise UserError("cannot read corpus c.txt: Input/output error")
+            yield from super().chunks(*args, start=start, **kwargs)
+
+    with pytest.raises(UserError, match="Input/output error"):
+        count_words(Failing([str(path)]), threads=2)
 
 
 def test_ties_keep_first_seen_order(tmp_path):

@@ -38,6 +38,7 @@ cdef extern from "wordtable.h":
     int64_t wt_add(wt_table *t, const char *word, int64_t length)
     int wt_count(wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n, int end_of_file,
                  int64_t max_size) nogil
+    int wt_merge(wt_table *t, const wt_table *other, int64_t max_size)
     int64_t wt_encode(const wt_table *t, wt_tokenizer *tok, const char *buf, int64_t n,
                       int end_of_file, int32_t *out) nogil
     int wt_kept_length(const char *word, int64_t length)
@@ -106,6 +107,18 @@ cdef class WordCounter:
                               end_of_file, self.max_vocab)
         if status:
             raise MemoryError("out of memory while counting words")
+
+    def absorb(self, WordCounter other not None):
+        """Add the counts of `other`, a count of the text that follows this one's, as if
+        this counter had gone on to read it. False, leaving this counter in an undefined
+        state, when the words would be more than max_vocab: reading the texts as one
+        would have pruned (other must not have pruned either)."""
+        if self.pruned or other.pruned:
+            return False
+        cdef int status = wt_merge(&self.words.table, &other.words.table, self.max_vocab)
+        if status < 0:
+            raise MemoryError("out of memory while counting words")
+        return status == 0
 
     @property
     def pruned(self):

@@ -224,7 +224,8 @@ class _Job:
         else:
             self.vocab = Vocab.build(self.corpus, min_count=config.min_count,
                                      max_vocab=config.max_vocab,
-                                     progress=self.counting_progress())
+                                     progress=self.counting_progress(),
+                                     threads=config.threads)
             if not self.vocab.pruned:
                 # without pruning, every pass reads exactly the counted words
                 self.run_state.pass_words = self.vocab.train_words

@@ -32,7 +32,7 @@ import numpy as np
 from . import _text, _train
 from .errors import UsageError, UserError
 from .model import Huffman, Model
-from .vocab import DEFAULT_MAX_VOCAB, MAX_CODE_LENGTH, Vocab
+from .vocab import MAX_CODE_LENGTH, Vocab, count_words
 
 
 @dataclasses.dataclass
@@ -51,7 +51,7 @@ def continue_model(model: Model, corpus, config, progress=None) -> Continued:
     if config.size != model.dim:
         raise UsageError(f"--size {config.size} differs from the model's {model.dim} "
                          "dimensions")
-    words, counts = _count(corpus, config, progress)
+    words, counts, _ = count_words(corpus, config.max_vocab, progress, config.threads)
     matrices = {name: getattr(model, name) for name in
                 ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
                 if getattr(model, name) is not None}
@@ -94,15 +94,6 @@ def continue_model(model: Model, corpus, config, progress=None) -> Continued:
         huffman = Huffman(huffman.codes[order], huffman.points[order], huffman.lengths[order])
     schedule = int(new_counts.sum()) + sum(added_counts)
     return Continued(vocab, matrices, huffman, schedule, len(added_words))
-
-
-def _count(corpus, config, progress):
-    counter = _text.WordCounter(config.max_vocab or DEFAULT_MAX_VOCAB)
-    for chunk in corpus.chunks():
-        counter.feed(chunk.data, chunk.end_of_file)
-        if progress:
-            progress(corpus.bytes_read, corpus.total_bytes)
-    return counter.result()
 
 
 def grow_tree(huffman: Huffman, old_counts, added_counts) -> Huffman:

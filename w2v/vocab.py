@@ -17,6 +17,7 @@ is counted (word2vec.c loses it); long words are cut at a UTF-8 character bounda
 can drop it); and words listed twice in a vocabulary file are merged.
 """
 import re
+import threading
 
 import numpy as np
 
@@ -64,22 +65,17 @@ class Vocab:
                    np.concatenate([counts[:1], counts[order]]))
 
     @classmethod
-    def build(cls, corpus, min_count=5, max_vocab=None, progress=None):
-        """Count the words of `corpus` (a w2v.corpus.Corpus) in one streaming pass.
+    def build(cls, corpus, min_count=5, max_vocab=None, progress=None, threads=1):
+        """Count the words of `corpus` (a w2v.corpus.Corpus) in one streaming pass
+        (see count_words, which takes the other arguments).
 
         Memory is bounded by the number of distinct words: past `max_vocab` of them
         (default 21M, as word2vec.c) the rarest are pruned as word2vec.c's ReduceVocab
-        does (then `pruned` is True: some counts are too low). `progress(bytes_done,
-        total_bytes)` is called after every chunk.
+        does (then `pruned` is True: some counts are too low).
         """
-        counter = _text.WordCounter(max_vocab or DEFAULT_MAX_VOCAB)
-        for chunk in corpus.chunks():
-            counter.feed(chunk.data, chunk.end_of_file)
-            if progress:
-                progress(corpus.bytes_read, corpus.total_bytes)
-        words, counts = counter.result()
+        words, counts, pruned = count_words(corpus, max_vocab, progress, threads)
         if len(words) < 2:
-            if counter.pruned:
+            if pruned:
                 raise UserError(f"--max-vocab {max_vocab} pruned every word of corpus "
                                 f"{corpus}: raise it")
             raise UserError(f"corpus {corpus} is empty: no word appears in it")
@@ -88,7 +84,7 @@ class Vocab:
             raise UserError(f"no word appears at least min-count={min_count} times in "
                             f"corpus {corpus} (the most frequent appears {counts[1:].max()} "
                             "times)")
-        vocab.pruned = counter.pruned
+        vocab.pruned = pruned
         return vocab
 
     @classmethod
@@ -169,3 +165,77 @@ class Vocab:
         ratio = counts.astype(np.float32) / threshold
         ran = (np.sqrt(ratio.astype(np.float64)) + 1.0) * np.float64(threshold) / counts
         return ran.astype(np.float32)
+
+
+def count_words(corpus, max_vocab=None, progress=None, threads=1):
+    """(words, counts, pruned) of `corpus`, as one WordCounter reading it start to end
+    gives them: words in first-seen order, `</s>` first; pruned is True when more than
+    `max_vocab` distinct words (default 21M) made it prune. `progress(bytes_done,
+    total_bytes)` is called after every chunk.
+
+    With threads > 1, a plain-text corpus is cut into that many regions (as a training
+    pass is, each starting after a separator, so no token is cut) counted side by side,
+    then merged in order: the same words, counts and order. Should the merged words be
+    more than max_vocab, counting in one pass would have pruned them on the way, and
+    only that pass gives word2vec.c's counts: the corpus is then counted again, in one.
+    """
+    limit = max_vocab or DEFAULT_MAX_VOCAB
+    starts = corpus.region_starts(threads) if threads > 1 else [None]
+    if len(starts) > 1:
+        merged = _count_regions(corpus, starts, limit, progress)
+        if merged is not None:
+            return (*merged.result(), False)
+    counter = _text.WordCounter(limit)
+    for chunk in corpus.chunks():
+        counter.feed(chunk.data, chunk.end_of_file)
+        if progress:
+            progress(corpus.bytes_read, corpus.total_bytes)
+    return (*counter.result(), counter.pruned)
+
+
+def _count_regions(corpus, starts, limit, progress):
+    """One WordCounter per region (the first counted by the calling thread, so that a
+    signal stops it as usual), merged in order; None if they hold too many words."""
+    regions = list(zip(starts, starts[1:] + [None]))
+    counters = [_text.WordCounter(limit) for _ in regions]
+    done = [0] * len(regions)   # bytes counted per region, for progress
+    failures, stop = [], threading.Event()
+
+    def count_region(k):
+        start, end = regions[k]
+        for chunk in corpus.chunks(start=start, stop=end):
+            if stop.is_set():
+                return
+            counters[k].feed(chunk.data, chunk.end_of_file)
+            done[k] += len(chunk.data)
+            if k == 0 and progress:
+                progress(sum(done), corpus.total_bytes)
+
+    def in_worker(k):
+        try:
+            count_region(k)
+        except BaseException as exc:  # handed to the calling thread
+            failures.append(exc)
+            stop.set()
+
+    workers = [threading.Thread(target=in_worker, args=(k,), daemon=True)
+               for k in range(1, len(regions))]
+    for worker in workers:
+        worker.start()
+    try:
+        count_region(0)
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.1)
+                if progress:
+                    progress(sum(done), corpus.total_bytes)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join()
+    if failures:
+        raise failures[0]
+    for counter in counters[1:]:
+        if not counters[0].absorb(counter):
+            return None
+    return counters[0]
