@@ -621,43 +621,55 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 #define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
-/* batch_update for distinct input rows and distinct output rows, one slice of W2V_VEC
- * elements at a time: the slice of every input row is read once (kept in `x`), each
- * block of eight output rows is read once into registers, the input errors accumulate
- * in `e`, and every row is written once. G is k x n with row stride `stride`; outputs
- * past n in the last block point to the all-zero row `zero` with zero gradients. */
+/* batch_update for distinct input rows and distinct output rows. One block of eight
+ * output rows at a time, one slice of W2V_VEC elements of them at a time: the slice of
+ * each output row is read once into registers, the k input rows' slices are read
+ * against it, their errors accumulate in `e` (k x dim, block after block in order) and
+ * every output row is written once; then each input row gets its error. G is k x n
+ * with row stride `stride`; outputs past n in the last block read the all-zero row
+ * `zero` (their gradients, read past a row of G, meet only zeros) and write to `sink`.
+ * Distinct rows of two different matrices (no --tied): no update is seen by a read. */
 static void batch_update_distinct(real *const *in, int k, real *const *out, int n,
-                                  const real *G, int stride, real *x, real *e,
+                                  const real *G, int stride, real *scratch,
                                   const real *zero, real *sink, int dim) {
-    for (int c = 0; c + W2V_VEC <= dim; c += W2V_VEC) {
-        for (int u = 0; u < k; u++) {
-            storev(x + u * W2V_VEC, loadv(in[u] + c));
-            storev(e + u * W2V_VEC, (vecf){0});
+    const int whole = dim - dim % W2V_VEC;
+    real *e = scratch;
+    for (int u = 0; u < k; u++)
+        for (int c = 0; c < whole; c += W2V_VEC) storev(e + (int64_t)u * dim + c, (vecf){0});
+    for (int j0 = 0; j0 < n; j0 += OUTPUT_BLOCK) {
+        const real *rows[OUTPUT_BLOCK];
+        real *dest[OUTPUT_BLOCK];
+        for (int j = 0; j < OUTPUT_BLOCK; j++) {
+            rows[j] = j0 + j < n ? out[j0 + j] : zero;
+            dest[j] = j0 + j < n ? out[j0 + j] : sink;
         }
-        for (int j0 = 0; j0 < n; j0 += OUTPUT_BLOCK) {
-            const real *rows[OUTPUT_BLOCK];
+        for (int c = 0; c < whole; c += W2V_VEC) {
             vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
             for (int j = 0; j < OUTPUT_BLOCK; j++) {
-                rows[j] = j0 + j < n ? out[j0 + j] : zero;
                 o[j] = loadv(rows[j] + c);
                 acc[j] = o[j];
             }
             for (int u = 0; u < k; u++) {
-                vecf xu = loadv(x + u * W2V_VEC), eu = loadv(e + u * W2V_VEC);
+                real *eu_at = e + (int64_t)u * dim + c;
+                vecf xu = loadv(in[u] + c), eu = loadv(eu_at);
                 const real *g = G + (int64_t)u * stride + j0;
                 for (int j = 0; j < OUTPUT_BLOCK; j++) {
                     eu += g[j] * o[j];
                     acc[j] += g[j] * xu;
                 }
-                storev(e + u * W2V_VEC, eu);
+                storev(eu_at, eu);
             }
-            for (int j = 0; j < OUTPUT_BLOCK; j++)
-                storev(j0 + j < n ? out[j0 + j] + c : sink, acc[j]);
+            for (int j = 0; j < OUTPUT_BLOCK; j++) storev(dest[j] + c, acc[j]);
         }
-        for (int u = 0; u < k; u++)
-            storev(in[u] + c, loadv(x + u * W2V_VEC) + loadv(e + u * W2V_VEC));
     }
-    int c = dim - dim % W2V_VEC;
+    for (int u = 0; u < k; u++)
+        for (int c = 0; c < whole; c += W2V_VEC) {
+            real *row = in[u] + c;
+            storev(row, loadv(row) + loadv(e + (int64_t)u * dim + c));
+        }
+    int c = whole;
+    real *x = scratch;  /* the tails' copies of the input elements, and their errors */
+    e = scratch + 4 * k;
     for (; c + 4 <= dim; c += 4) {  /* then four at a time */
         vec4 *x4 = (vec4 *)x, *e4 = (vec4 *)e;
         for (int u = 0; u < k; u++) {
@@ -748,8 +760,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
             *loss += unit_loss * weight[u];
         }
     }
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_err + k * W2V_VEC,
-                          t->batch_zero, t->batch_sink, dim);
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_zero, t->batch_sink, dim);
 }
 
 /* The slot of `word` among the first *count of words[], added at the end if new. */
@@ -832,8 +843,7 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
         }
     }
     t->loss_examples += predictions;
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_err + k * W2V_VEC,
-                          t->batch_zero, t->batch_sink, dim);
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_zero, t->batch_sink, dim);
 }
 
 static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {

@@ -308,9 +308,9 @@ cdef class ThreadState:
         batch_grad = np.zeros(3 * contexts * outputs, dtype=np.float32)
         # context words and slots, output words, and each draw's word and slot
         batch_slots = np.zeros(2 * contexts + positions + 3 * negative, dtype=np.int32)
-        # input errors (contexts x dim), or the two slices (2 x contexts x 16) of the
-        # distinct-rows update
-        batch_err = np.zeros(max(contexts * dim, 2 * contexts * 16), dtype=np.float32)
+        # input errors (contexts x dim), then the distinct-rows update's copies of the
+        # inputs' last elements and their errors (2 x contexts x 4)
+        batch_err = np.zeros(max(contexts * dim, 8 * contexts), dtype=np.float32)
         batch_zero = np.zeros(dim + 16, dtype=np.float32)
         batch_sink = np.zeros(dim + 16, dtype=np.float32)
         self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,
