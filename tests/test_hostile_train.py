@@ -504,6 +504,32 @@ def test_stdout_on_a_full_disk_is_one_line(vectors_file, command):
     assert err.startswith("w2v: error: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("target", ["-o", "--save-vocab", "--save-model"])
+def test_training_outputs_on_a_full_device_are_one_line(tmp_path, corpus, capsys, target):
+    """Closing a file whose write failed writes its buffer again: that second failure
+    must not replace the first one's message by a traceback."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    args = ["train", str(corpus), "--size", "300", *FAST[2:]]
+    args += ["-o", str(tmp_path / "v.txt")] if target != "-o" else []
+    one_error_line(capsys, main(args + [target, "/dev/full"]), 1)
+
+
+def test_a_model_larger_than_the_file_size_limit_leaves_the_old_one(tmp_path, corpus):
+    model = tmp_path / "m.model"
+    model.write_bytes(b"old")
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE,"
+         " (10000, 10000)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", "/dev/null", "--save-model", str(model), "--size", "300",
+         *FAST[2:]], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+        text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr == f"w2v: error: cannot write {model}: File too large\n"
+    assert model.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "m.model"]
+
+
 @pytest.mark.parametrize("closed", [0, 1])
 def test_closed_stdin_or_stdout_for_queries(vectors_file, closed):
     process = w2v_process("similar", vectors_file, stdout=subprocess.PIPE if closed != 1 else None,

@@ -190,13 +190,17 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
         raws, files, temps = [], [], []
         for target in targets:
             if target.in_place:
-                raw = stack.enter_context(_open_in_place(target))
+                raw = _open_in_place(target)
                 temps.append(None)
             else:
                 fd, temp = stack.enter_context(_temporary_sibling(target.real, what,
                                                                   target.path))
-                raw = stack.enter_context(os.fdopen(os.dup(fd), mode))
+                raw = os.fdopen(os.dup(fd), mode)
                 temps.append(temp)
+            # Closed without a word: on success everything was flushed (and errors
+            # reported) below; after a failure, closing retries the write that failed
+            # (a full disk, /dev/full), whose error must not replace the first one.
+            stack.callback(_close_quietly, raw)
             raws.append(raw)
             compressor = _COMPRESSORS.get(os.path.splitext(target.path)[1].lower())
             files.append(compressor(raw) if compress and compressor else raw)
@@ -382,6 +386,13 @@ def remove_stale_temporaries(real_path):
         finally:
             os.close(fd)
     return removed
+
+
+def _close_quietly(stream):
+    try:
+        stream.close()
+    except (OSError, ValueError):
+        pass
 
 
 def _remove_quietly(path):
