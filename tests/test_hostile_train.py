@@ -455,6 +455,22 @@ def test_training_from_a_fifo_or_stdin_equals_training_from_the_file(tmp_path, c
         ["corpus.txt", "f.txt", "fifo", "ref.txt", "s.txt"]
 
 
+def test_a_proc_file_is_read_as_a_stream(tmp_path, capsys):
+    """/proc files tell a size of 0 and make their text when read: counted as an empty
+    corpus before. They are copied once, like a pipe."""
+    if not os.path.exists("/proc/cpuinfo") or os.stat("/proc/cpuinfo").st_size != 0:
+        pytest.skip("no /proc")
+    assert main(["train", "/proc/cpuinfo", "-o", str(tmp_path / "v.txt"), *FAST]) == 0
+    assert int((tmp_path / "v.txt").read_text().split()[0]) > 2
+    one_error_line(capsys, main(["train", "/proc/cpuinfo", "-o", str(tmp_path / "w.txt"),
+                                 "--checkpoint", str(tmp_path / "c"), *FAST]), 2)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert "is empty" in one_error_line(capsys, main(["train", str(empty), "-o",
+                                                      str(tmp_path / "w.txt"), *FAST]), 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "v.txt"]
+
+
 def test_checkpoints_need_a_corpus_that_can_be_read_again(tmp_path, capsys):
     err = one_error_line(capsys, main(["train", "-", "-o", str(tmp_path / "v.txt"),
                                        "--checkpoint", str(tmp_path / "ck")]), 2)
