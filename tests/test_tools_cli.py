@@ -61,6 +61,16 @@ def test_similar_reads_queries_from_a_pipe(vectors_file):
     assert "not in the vocabulary: unicorn" in result.stderr
 
 
+def test_a_huge_query_line_is_skipped_and_never_echoed_whole(vectors_file):
+    """`cat /dev/zero | w2v similar` must not hold the endless line, nor print it back."""
+    huge = "x" * (tools_cli.MAX_QUERY_BYTES * 3)
+    result = run("similar", vectors_file, "-n", "1", input=f"{huge}\n{'y' * 5000}\nking\n")
+    assert result.exit_code == 0
+    assert [line.split()[:1] for line in result.stdout.split("\n")] == [[], [], ["prince"], [], []]
+    assert "query line longer than 65536 bytes was skipped" in result.stderr
+    assert "(5000 characters)" in result.stderr and len(result.stderr) < 400
+
+
 def test_similar_unknown_word_is_a_user_error(vectors_file):
     result = run("similar", vectors_file, "unicorn")
     assert isinstance(result.exception, UserError)

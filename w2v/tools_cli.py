@@ -13,10 +13,11 @@ from . import console
 from .errors import BelowThreshold, UsageError, UserError
 from .outputs import check_outputs
 from .formats import encode_word
-from .vectors import WordNotFound, load
+from .vectors import WordNotFound, load, shown_word
 
 SETTINGS = {"show_default": True}
 EXIT_WORD = "EXIT"  # distance / word-analogy stop at this line, as do we
+MAX_QUERY_BYTES = 1 << 16  # a line of query words read from stdin
 
 
 def register(group):
@@ -57,11 +58,18 @@ def _queries(prompt, arguments):
     while True:
         if interactive:
             console.say_partial(prompt)
-        line = stdin.readline()
+        line = stdin.readline(MAX_QUERY_BYTES + 1)
         if not line:
             if interactive:
                 console.say("")  # Ctrl-D: end the prompt's line, as a shell does
             break
+        if len(line) > MAX_QUERY_BYTES and not line.endswith(b"\n"):
+            # not a query someone typed (`cat /dev/zero |`): skip it without holding it
+            while line and not line.endswith(b"\n"):
+                line = stdin.readline(1 << 16)
+            console.say(f"w2v: a query line longer than {MAX_QUERY_BYTES} bytes was skipped")
+            _write(b"\n")
+            continue
         text = line.decode("utf-8", "surrogateescape").strip()
         if text == EXIT_WORD:
             break
@@ -78,7 +86,7 @@ def _answer_queries(prompt, arguments, answer, limit=None):
         except WordNotFound as exc:
             message = str(exc)
             if limit:
-                message = (f"{exc.word} is not among the first {limit} words read "
+                message = (f"{shown_word(exc.word)} is not among the first {limit} words read "
                            f"(--limit {limit})")
             if not from_stdin:
                 raise UserError(message) from None
