@@ -131,6 +131,33 @@ def test_eval_similarity(vectors_file, tmp_path):
                           "--format", "json").output)["used"] == 2
 
 
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf", "1e400"])
+def test_eval_similarity_refuses_scores_that_are_not_finite(vectors_file, tmp_path, score):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"king\tprince\t8\nking\tqueen\t{score}\nking\tapple\t1\n")
+    result = run("eval", "similarity", vectors_file, pairs)
+    assert result.exit_code == 1 and "Pearson r:    nan" not in result.output
+    assert "line 2: the score is not a finite number" in str(result.exception)
+
+
+def test_eval_similarity_with_equal_human_scores_says_so(vectors_file, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("king\tprince\t5\nking\tqueen\t5\nking\tapple\t5\n")
+    result = run("eval", "similarity", vectors_file, pairs)
+    assert result.exit_code == 1
+    assert "human scores or the cosines of the 3 pairs" in str(result.exception)
+
+
+@pytest.mark.parametrize("command", ["analogies", "similarity"])
+def test_a_nan_quality_gate_is_a_usage_error_not_a_gate_always_open(vectors_file, tmp_path,
+                                                                     command):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("king\tprince\t8\nking\tqueen\t7\nking\tapple\t1\n")
+    args = [vectors_file] + ([pairs] if command == "similarity" else [])
+    result = run("eval", command, *args, "--fail-under", "nan")
+    assert result.exit_code == 2 and "must be a number, not nan" in result.output
+
+
 def test_phrases(tmp_path):
     source = tmp_path / "in.txt"
     source.write_bytes(b"x y\n" * 20 + b" ".join(b"w%d" % i for i in range(300)) + b"\n")

@@ -48,6 +48,13 @@ def _write(data):
     console.write_stdout(data)
 
 
+def _finite(ctx, param, value):
+    """A --fail-under that is not NaN (which every comparison passes: a gate never shut)."""
+    if value is not None and value != value:
+        raise click.BadParameter("must be a number, not nan")
+    return value
+
+
 def _queries(prompt, arguments):
     """The query given as arguments, else each line of stdin (a prompt when a terminal)."""
     if arguments:
@@ -154,7 +161,7 @@ def eval_group():
 @_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
 @click.option("--format", "output_format", type=click.Choice(["table", "word2vec", "json"]),
               default="table", help="word2vec: compute-accuracy's own output, byte for byte.")
-@click.option("--fail-under", type=click.FloatRange(0, 1), metavar="FRACTION",
+@click.option("--fail-under", type=click.FloatRange(0, 1), callback=_finite, metavar="FRACTION",
               help="Quality gate: exit with status 3 when the total accuracy (a fraction, "
                    "e.g. 0.30) is below this.")
 def eval_analogies(vectors, questions, limit, output_format, fail_under):
@@ -192,7 +199,7 @@ def _gate(what, score, threshold):
               help="Field holding the human score (counted from 1)  [default: 3]")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table")
-@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO",
+@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO", callback=_finite,
               help="Quality gate: exit with status 3 when Spearman's rho is below this.")
 def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format, fail_under):
     """Spearman and Pearson correlation of cosine similarity with human scores.
@@ -211,6 +218,10 @@ def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format
         _write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         _write(result.format_table())
+    if result.spearman is None and result.used >= 2:
+        raise UserError(f"no correlation: the human scores or the cosines of the "
+                        f"{result.used} pairs of {pairs} with both words in {vectors} are "
+                        "all equal")
     if result.spearman is None:
         raise UserError(f"no correlation: {result.used} of the {result.pairs} pairs of "
                         f"{pairs} have both words in {vectors} (at least 2 are needed)")
