@@ -786,3 +786,21 @@ def test_convert_checks_its_outputs_before_reading(tmp_path, capsys):
     assert read_vectors(str(source))[0] == WORDS[:2]
     code, _, err = cli(capsys, "convert", source, tmp_path / "v.npy", "--vocab", source)
     assert "would destroy the input" in one_error_line(err, code, 2)
+
+
+def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):
+    """`convert v.txt /dev/stdout --to npy` made /dev/stdout.vocab, a new file in /dev."""
+    if not os.access("/dev/null", os.W_OK):
+        pytest.skip("no writable /dev/null")
+    source = tmp_path / "v.txt"
+    write_vectors(str(source), WORDS, MATRIX)
+    before = set(os.listdir("/dev"))
+    for target in ("/dev/null", "/dev/stdout", "/dev/null.npy"):
+        code, _, err = cli(capsys, "convert", source, target, "--to", "npy")
+        assert "name it with --vocab FILE" in one_error_line(err, code, 2)
+    with pytest.raises(UserError, match="name it with --vocab"):
+        load(str(source)).save("/dev/null.npy")
+    assert set(os.listdir("/dev")) == before
+    assert cli(capsys, "convert", source, "/dev/null", "--to", "npy", "--vocab",
+               tmp_path / "words.vocab")[0] == 0
+    assert (tmp_path / "words.vocab").read_bytes() == b"".join(w + b"\n" for w in WORDS)

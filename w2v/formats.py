@@ -44,12 +44,13 @@ matrix of any precision or byte order. What the readers guarantee, whatever the 
 import contextlib
 import os
 import re
+import stat
 import warnings
 
 import numpy as np
 
 from . import inputs
-from .errors import UserError
+from .errors import UsageError, UserError
 from .outputs import atomic_output, atomic_outputs
 
 WHAT = "vectors file"
@@ -140,7 +141,7 @@ def write_npy(path, words, vectors, vocab_path=None):
     (default `name.vocab`); the two files are replaced together."""
     vectors = _checked_matrix(words, vectors)
     path = os.fspath(path)
-    vocab_path = os.fspath(vocab_path or npy_vocab_path(path))
+    vocab_path = os.fspath(vocab_path or npy_vocab_path_to_write(path))
     if os.path.realpath(path) == os.path.realpath(vocab_path):
         raise UserError(f"the word list {vocab_path} would be the same file as the matrix "
                         f"{path}")
@@ -159,6 +160,22 @@ def npy_vocab_path(npy_path):
         npy_path = npy_path[:-len(kind) - 1]
     stem = npy_path[:-4] if npy_path.endswith(".npy") else npy_path
     return stem + ".vocab"
+
+
+def npy_vocab_path_to_write(npy_path):
+    """npy_vocab_path, unless `npy_path` is a device or a name in /dev or /proc
+    (`/dev/stdout`, `/dev/null`, `/proc/self/fd/1`): a name made from it would be a new
+    file in /dev. UsageError then."""
+    try:
+        device = stat.S_ISCHR(os.stat(npy_path).st_mode)
+    except (OSError, ValueError):
+        device = False
+    vocab_path = npy_vocab_path(npy_path)
+    directory = os.path.realpath(os.path.dirname(os.path.abspath(vocab_path)))
+    if device or any(directory == d or directory.startswith(d + "/") for d in ("/dev", "/proc")):
+        raise UsageError(f"the word list of {os.fspath(npy_path)} cannot be named after it "
+                         f"(a device, or in {directory}): name it with --vocab FILE")
+    return vocab_path
 
 
 # ---------------------------------------------------------------------------- reading

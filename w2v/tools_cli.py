@@ -352,7 +352,8 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     from .outputs import check_outputs
     written = [("vectors", output_path)]
     if to_format == "npy":
-        written.append(("word list", vocab_path or formats.npy_vocab_path(output_path)))
+        written.append(("word list",
+                        vocab_path or formats.npy_vocab_path_to_write(output_path)))
     # (IN is read whole before OUT is replaced: converting a file in place is safe)
     check_outputs(written, inputs=[("input", input_path)],
                   same_file_allowed=[("input", "vectors")])
@@ -361,7 +362,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
                                          vocab_path=vocab_path)
     if to_format == "npy":
         formats.write_npy(output_path, words, matrix, vocab_path)
-        where = f"{output_path} and {vocab_path or formats.npy_vocab_path(output_path)}"
+        where = f"{output_path} and {written[1][1]}"
     else:
         formats.write_vectors(output_path, words, matrix, binary=to_format == "binary")
         where = output_path
