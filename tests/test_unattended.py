@@ -284,6 +284,39 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
 
 
+@pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
+                         ids=lambda m: "-".join(map(str, m)))
+def test_a_second_signal_while_the_checkpoint_is_written(tmp_path, corpus, monkeypatch,
+                                                         small_batches, capsys, moment):
+    """Ctrl-C pressed twice, or SIGTERM after SIGINT: the second signal came while the
+    checkpoint was written. Before, the run's checkpoint was abandoned and the trainer
+    saved its own state instead: where training started, beside the matrices trained
+    since (a resumed run trained the first passes twice)."""
+    from w2v import model as model_module
+    common = ["--threads", "1", "--iter", "2", "--binary", *FAST]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.bin"), *common]) == 0
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "run.checkpoint"
+    interrupt(monkeypatch, moment, signal.SIGINT)
+    original_write_array, fired = model_module._write_array, []
+
+    def write_array(archive, name, array):
+        if not fired:
+            fired.append(name)
+            os.kill(os.getpid(), signal.SIGTERM)
+        original_write_array(archive, name, array)
+    monkeypatch.setattr(model_module, "_write_array", write_array)
+    capsys.readouterr()
+    code = main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common])
+    err = capsys.readouterr().err
+    assert code == 130 and fired, err  # the first signal's status
+    assert f"checkpoint saved to {checkpoint}" in err and err.count("\n") == 1, err
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == (tmp_path / "ref.bin").read_bytes()
+
+
 def test_periodic_checkpoints_change_nothing_and_survive_sigkill(tmp_path):
     """A checkpoint every 0.2 s; a SIGKILL (which nobody can catch) after a while; the
     last checkpoint resumes to the same bytes as a run never stopped."""

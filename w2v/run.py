@@ -26,7 +26,7 @@ import threading
 import time
 from typing import NamedTuple, Optional
 
-from . import _train
+from . import _train, signals
 from .corpus import Position
 from .errors import Stopped, UserError
 from .progress import Stopwatch
@@ -233,16 +233,25 @@ class TrainingRun:
                 self._report(watch.elapsed())
                 if self.checkpoint and every and watch.elapsed() - last_checkpoint >= every \
                         and not self.failures:
-                    self._save_checkpoint(watch)
+                    with signals.deferred():
+                        self._save_checkpoint(watch)
                     last_checkpoint = watch.elapsed()
             if not self.failures:
                 self._report(watch.elapsed())
         except Stopped as stopped:
             if self.checkpoint and not self.failures:
-                try:
-                    stopped.notes = [self._save_checkpoint(watch)]
-                except UserError as exc:
-                    stopped.notes = [f"no checkpoint: {exc}"]
+                # notes always set: the trainer must not save its own state instead,
+                # which is where this run started, beside matrices trained since
+                with signals.deferred(stopping=True):
+                    try:
+                        stopped.notes = [self._save_checkpoint(watch)]
+                    except UserError as exc:
+                        stopped.notes = [f"no checkpoint: {exc}"]
+                    except BaseException as exc:
+                        stopped.notes = [f"no checkpoint: {exc or type(exc).__name__}"]
+                        raise
+            elif self.checkpoint:
+                stopped.notes = ["no checkpoint: training had failed"]
             self._halt()
             raise
         except BaseException:

@@ -22,7 +22,7 @@ from typing import Optional
 
 import numpy as np
 
-from . import _train
+from . import _train, signals
 from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
 from .errors import Stopped, UsageError, UserError
@@ -428,10 +428,11 @@ class _Job:
             yield
         except Stopped as stopped:
             if self.config.checkpoint and not hasattr(stopped, "notes"):
-                try:
-                    stopped.notes = [self.save_checkpoint(self.run_state)]
-                except (UserError, Stopped) as exc:
-                    stopped.notes = [f"no checkpoint saved ({exc})"]
+                with signals.deferred(stopping=True):  # a second signal: save it whole
+                    try:
+                        stopped.notes = [self.save_checkpoint(self.run_state)]
+                    except UserError as exc:
+                        stopped.notes = [f"no checkpoint saved ({exc})"]
             raise
 
     def save_checkpoint(self, run_state):
