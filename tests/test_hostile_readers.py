@@ -804,3 +804,14 @@ def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):
     assert cli(capsys, "convert", source, "/dev/null", "--to", "npy", "--vocab",
                tmp_path / "words.vocab")[0] == 0
     assert (tmp_path / "words.vocab").read_bytes() == b"".join(w + b"\n" for w in WORDS)
+
+
+@pytest.mark.parametrize("word", [b"a\tb", b"a\rb", b"", b"\t"])
+def test_a_text_file_whose_first_word_holds_a_tab_or_is_empty_is_read_as_text(tmp_path, word):
+    """The format test split the first row at every blank, the text reader at the first
+    space: such a file was taken for binary, and its rows silently read as garbage."""
+    path = tmp_path / "v.txt"
+    write_vectors(str(path), [word, b"c"], np.eye(2, dtype=np.float32))
+    words, matrix = read_vectors(str(path))
+    assert words == [word, b"c"]
+    np.testing.assert_array_equal(matrix, np.eye(2))

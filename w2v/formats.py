@@ -438,8 +438,10 @@ def _looks_binary(inp, dim):
     inp.reset(mark)
     if line is None:
         return True  # nothing after the header: reported as a truncated binary file
-    fields = line.split()
-    return not (len(fields) == dim + 1 and _all_numbers(fields[1:]))
+    # the word ends at the first space, as the text reader takes it (a word may hold a
+    # tab or be empty: split() would count one field too many, or too few)
+    numbers = line.partition(b" ")[2].split()
+    return not (len(numbers) == dim and _all_numbers(numbers))
 
 
 def _fits(inp, rows, row_bytes, slack):
