@@ -469,6 +469,24 @@ def test_continue_without_update_keeps_the_vocabulary(tmp_path, corpus, capsys):
                  "-o", str(tmp_path / "v3.txt"), "--quiet"]) == 2
 
 
+def test_update_vocab_on_text_with_nothing_to_learn_is_an_error(tmp_path, corpus, capsys):
+    """Without --update-vocab such text was an error; with it, the run trained nothing
+    ('0 predictions') and exited 0."""
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v1.txt"), "--save-model",
+                 str(tmp_path / "m"), "--threads", "1", *FAST]) == 0
+    (tmp_path / "none.txt").write_text("nothing known here\n")
+    capsys.readouterr()
+    assert main(["train", str(tmp_path / "none.txt"), "--from-model", str(tmp_path / "m"),
+                 "--update-vocab", "--min-count", "5", "-o", str(tmp_path / "v2.txt"),
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no new word appears at least --min-count 5 times" in err and err.count("\n") == 1
+    assert not (tmp_path / "v2.txt").exists()
+    assert main(["train", str(tmp_path / "none.txt"), "--from-model", str(tmp_path / "m"),
+                 "--update-vocab", "--min-count", "1", "-o", str(tmp_path / "v2.txt"),
+                 "--quiet"]) == 0
+
+
 def test_python_api_continues_a_model(tmp_path, corpus):
     model_path = tmp_path / "m.model"
     w2v.train(str(corpus), save_model=str(model_path), size=16, min_count=1, threads=1)
