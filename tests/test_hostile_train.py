@@ -576,6 +576,24 @@ def test_matrices_larger_than_the_memory_limit_are_one_line(tmp_path, corpus):
     assert last.startswith("w2v: error: the 2 matrices of ") and "lower --size" in last
 
 
+def test_threads_scratch_larger_than_the_memory_limit_is_named(tmp_path, corpus):
+    """Each thread of --batch holds up to 1000 x --size floats (and, with --hs, a copy of
+    the tree's top rows): small matrices, 4 threads over the limit were a bare 'out of
+    memory'."""
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, "
+         "(1500 << 20, 1500 << 20)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", str(tmp_path / "v.txt"), "--skip-gram", "--batch",
+         "--window", "1000", "--size", "100000", "--threads", "4", "--min-count", "1",
+         "--quiet"], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+        text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr.startswith("w2v: error: the matrices (") and \
+        "scratch space of 4 training threads" in process.stderr and \
+        "lower --threads (now 4)" in process.stderr and process.stderr.count("\n") == 1
+    assert not (tmp_path / "v.txt").exists()
+
+
 def test_binary_with_classes_is_not_silently_ignored(tmp_path, corpus, capsys):
     assert main(["train", str(corpus), "-o", str(tmp_path / "c.txt"), "--classes", "3",
                  "--binary", *FAST[:-1], "--debug", "1"]) == 0

@@ -40,6 +40,7 @@ STAGES = ("counting", "training", "trained")
 # 1023 rows, 400 KB at 100 dimensions. Measured on 2 threads, 5M words: depth 6 made
 # SG-HS 2.2x as fast as none, depth 10 another 13 %, depth 14 no more.
 HOT_DEPTH = 10
+MAX_SENTENCE = 1000  # W2V_MAX_SENTENCE in csrc/train_kernels.h (word2vec.c's)
 
 
 @dataclasses.dataclass
@@ -326,6 +327,31 @@ class _Job:
         available = available_memory()
         if available is not None and needed > available:
             raise UserError(self.memory_advice(count, size, dim, available))
+        scratch = self.config.threads * self.thread_scratch_bytes(size, dim)
+        if available is not None and needed + scratch > available:
+            raise UserError(
+                f"the matrices ({_megabytes(needed)}) and the scratch space of "
+                f"{self.config.threads} training threads ({_megabytes(scratch)}) need "
+                f"{_megabytes(needed + scratch)} but only {_megabytes(available)} is "
+                f"available: lower --threads (now {self.config.threads}) or --size (now "
+                f"{dim}){' or --window' if self.config.batch else ''}")
+
+    def thread_scratch_bytes(self, size, dim):
+        """What each training thread allocates for itself (_train.ThreadState): its
+        vectors, the batched mode's contexts x dim errors, a copy of the Huffman tree's
+        top rows (twice), the softmax's scores."""
+        config = self.config
+        floats = 4 * dim + 64
+        if config.batch:
+            positions = config.batch_positions if config.negative > 0 else 1
+            contexts = min(2 * config.window + positions, MAX_SENTENCE)
+            outputs = max(config.negative + positions, _train.MAX_CODE_LENGTH)
+            floats += max(contexts * dim, 2 * contexts * 16) + 3 * contexts * outputs
+        if config.hs and config.threads > 1:
+            floats += 2 * min(2 ** HOT_DEPTH - 1, max(size - 1, 0)) * dim
+        if config.softmax:
+            floats += size
+        return 4 * floats
 
     def memory_advice(self, count, size, dim, available=None):
         have = f" but only {_megabytes(available)} is available" if available else ""
