@@ -623,6 +623,28 @@ def test_absurd_numbers_for_the_companion_commands(vectors_file, capsys, args):
     one_error_line(capsys, code, 2)
 
 
+def test_zip_output_names_get_zip_archives_that_every_command_reads(tmp_path, corpus):
+    """Readers take a .zip for an archive; outputs named .zip were written as plain text,
+    which no command could read back ('not a valid zip archive')."""
+    import zipfile
+    plain, packed = tmp_path / "v.txt", tmp_path / "v.zip"
+    assert main(["train", str(corpus), "-o", str(plain), *FAST]) == 0
+    assert main(["train", str(corpus), "-o", str(packed), "--save-vocab",
+                 str(tmp_path / "vocab.zip"), *FAST]) == 0
+    with zipfile.ZipFile(packed) as archive:
+        assert archive.namelist() == ["v"] and archive.read("v") == plain.read_bytes()
+    assert w2v.load(str(packed)).words == w2v.load(str(plain)).words
+    assert main(["train", str(corpus), "-o", str(tmp_path / "w.txt"), "--read-vocab",
+                 str(tmp_path / "vocab.zip"), *FAST]) == 0
+    assert main(["convert", str(plain), str(tmp_path / "c.zip")]) == 0
+    assert main(["phrases", str(corpus), str(tmp_path / "p.zip"), "--quiet"]) == 0
+    assert main(["phrases", str(tmp_path / "p.zip"), str(tmp_path / "p.txt"), "--quiet"]) == 0
+    assert w2v.load(str(tmp_path / "c.zip")).words == w2v.load(str(plain)).words
+    first = packed.read_bytes()
+    assert main(["train", str(corpus), "-o", str(packed), *FAST]) == 0
+    assert packed.read_bytes() == first  # no timestamp inside: the same bytes
+
+
 @pytest.mark.parametrize("extension", [".gz", ".bz2", ".xz"])
 def test_compressed_output_names_get_compressed_files(tmp_path, corpus, extension):
     plain = tmp_path / "v.txt"
