@@ -815,3 +815,16 @@ def test_a_text_file_whose_first_word_holds_a_tab_or_is_empty_is_read_as_text(tm
     words, matrix = read_vectors(str(path))
     assert words == [word, b"c"]
     np.testing.assert_array_equal(matrix, np.eye(2))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_rows_beyond_the_header_count_are_an_error_not_dropped(tmp_path, capsys, binary):
+    """`cat a.txt b.txt > both.txt` read as a.txt alone, b's rows silently dropped."""
+    one, both = tmp_path / "one", tmp_path / "both"
+    write_vectors(str(one), WORDS, MATRIX, binary=binary)
+    both.write_bytes(one.read_bytes() * 2)
+    with pytest.raises(UserError, match=r"more rows follow the \d+ its header announces"):
+        read_vectors(str(both))
+    assert read_vectors(str(both), limit=2)[0] == WORDS[:2]  # asked for the first rows
+    one.write_bytes(one.read_bytes() + b"\n\n  \n")  # trailing blank lines are fine
+    assert read_vectors(str(one))[0] == WORDS

@@ -215,10 +215,17 @@ def read_vectors(path, binary=None, limit=None, vocab_path=None):
         if binary is None:
             binary = bool(count) and _looks_binary(inp, dim)
         if binary:
-            return _read_binary_rows(inp, count, rows, dim,
-                                     trusted=_fits(inp, rows, 4 * dim + 1, 0))
-        return _read_text_rows(inp, count, rows, dim, first_line=2,
-                               trusted=_fits(inp, rows, 2 * dim + 1, -1))
+            result = _read_binary_rows(inp, count, rows, dim,
+                                       trusted=_fits(inp, rows, 4 * dim + 1, 0))
+        else:
+            result = _read_text_rows(inp, count, rows, dim, first_line=2,
+                                     trusted=_fits(inp, rows, 2 * dim + 1, -1))
+        if limit is None and not _only_blank_lines_left(
+                inp, MAX_WORD_BYTES + TEXT_BYTES_PER_VALUE * dim):
+            # `cat a.txt b.txt`, or a header that undercounts: not silently cut short
+            raise UserError(f"{path}: more rows follow the {count} its header announces "
+                            "(two files joined, or a wrong header?)")
+        return result
 
 
 @contextlib.contextmanager
