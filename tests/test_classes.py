@@ -111,3 +111,14 @@ def test_same_classes_as_word2vec_c(tmp_path):
     # on about 1 word in 50. The recipe's details are pinned by the transcription tests.
     assert len(words) > 2000
     assert (ours == theirs).mean() > 0.8
+
+
+def test_more_classes_than_words_allocate_nothing_for_the_empty_ones():
+    """Vectors.word_classes(10**9) tried to allocate 10^9 centroids (a MemoryError);
+    classes beyond the words stay empty in word2vec.c's k-means, so k = V is the same."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((7, 4)).astype(np.float32)
+    assert list(word_classes(vectors, 10 ** 9)) == list(word_classes(vectors, 7)) \
+        == list(word_classes(vectors, 12))
+    with pytest.raises(ValueError, match="iterations must be from 0 to 10000, not -1"):
+        word_classes(vectors, 2, iterations=-1)

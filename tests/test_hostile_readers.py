@@ -786,3 +786,45 @@ def test_convert_checks_its_outputs_before_reading(tmp_path, capsys):
     assert read_vectors(str(source))[0] == WORDS[:2]
     code, _, err = cli(capsys, "convert", source, tmp_path / "v.npy", "--vocab", source)
     assert "would destroy the input" in one_error_line(err, code, 2)
+
+
+def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):
+    """`convert v.txt /dev/stdout --to npy` made /dev/stdout.vocab, a new file in /dev."""
+    if not os.access("/dev/null", os.W_OK):
+        pytest.skip("no writable /dev/null")
+    source = tmp_path / "v.txt"
+    write_vectors(str(source), WORDS, MATRIX)
+    before = set(os.listdir("/dev"))
+    for target in ("/dev/null", "/dev/stdout", "/dev/null.npy"):
+        code, _, err = cli(capsys, "convert", source, target, "--to", "npy")
+        assert "name it with --vocab FILE" in one_error_line(err, code, 2)
+    with pytest.raises(UserError, match="name it with --vocab"):
+        load(str(source)).save("/dev/null.npy")
+    assert set(os.listdir("/dev")) == before
+    assert cli(capsys, "convert", source, "/dev/null", "--to", "npy", "--vocab",
+               tmp_path / "words.vocab")[0] == 0
+    assert (tmp_path / "words.vocab").read_bytes() == b"".join(w + b"\n" for w in WORDS)
+
+
+@pytest.mark.parametrize("word", [b"a\tb", b"a\rb", b"", b"\t"])
+def test_a_text_file_whose_first_word_holds_a_tab_or_is_empty_is_read_as_text(tmp_path, word):
+    """The format test split the first row at every blank, the text reader at the first
+    space: such a file was taken for binary, and its rows silently read as garbage."""
+    path = tmp_path / "v.txt"
+    write_vectors(str(path), [word, b"c"], np.eye(2, dtype=np.float32))
+    words, matrix = read_vectors(str(path))
+    assert words == [word, b"c"]
+    np.testing.assert_array_equal(matrix, np.eye(2))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_rows_beyond_the_header_count_are_an_error_not_dropped(tmp_path, capsys, binary):
+    """`cat a.txt b.txt > both.txt` read as a.txt alone, b's rows silently dropped."""
+    one, both = tmp_path / "one", tmp_path / "both"
+    write_vectors(str(one), WORDS, MATRIX, binary=binary)
+    both.write_bytes(one.read_bytes() * 2)
+    with pytest.raises(UserError, match=r"more rows follow the \d+ its header announces"):
+        read_vectors(str(both))
+    assert read_vectors(str(both), limit=2)[0] == WORDS[:2]  # asked for the first rows
+    one.write_bytes(one.read_bytes() + b"\n\n  \n")  # trailing blank lines are fine
+    assert read_vectors(str(one))[0] == WORDS

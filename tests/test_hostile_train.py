@@ -455,6 +455,22 @@ def test_training_from_a_fifo_or_stdin_equals_training_from_the_file(tmp_path, c
         ["corpus.txt", "f.txt", "fifo", "ref.txt", "s.txt"]
 
 
+def test_a_proc_file_is_read_as_a_stream(tmp_path, capsys):
+    """/proc files tell a size of 0 and make their text when read: counted as an empty
+    corpus before. They are copied once, like a pipe."""
+    if not os.path.exists("/proc/cpuinfo") or os.stat("/proc/cpuinfo").st_size != 0:
+        pytest.skip("no /proc")
+    assert main(["train", "/proc/cpuinfo", "-o", str(tmp_path / "v.txt"), *FAST]) == 0
+    assert int((tmp_path / "v.txt").read_text().split()[0]) > 2
+    one_error_line(capsys, main(["train", "/proc/cpuinfo", "-o", str(tmp_path / "w.txt"),
+                                 "--checkpoint", str(tmp_path / "c"), *FAST]), 2)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    assert "is empty" in one_error_line(capsys, main(["train", str(empty), "-o",
+                                                      str(tmp_path / "w.txt"), *FAST]), 1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.txt", "v.txt"]
+
+
 def test_checkpoints_need_a_corpus_that_can_be_read_again(tmp_path, capsys):
     err = one_error_line(capsys, main(["train", "-", "-o", str(tmp_path / "v.txt"),
                                        "--checkpoint", str(tmp_path / "ck")]), 2)
@@ -504,6 +520,32 @@ def test_stdout_on_a_full_disk_is_one_line(vectors_file, command):
     assert err.startswith("w2v: error: ") and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("target", ["-o", "--save-vocab", "--save-model"])
+def test_training_outputs_on_a_full_device_are_one_line(tmp_path, corpus, capsys, target):
+    """Closing a file whose write failed writes its buffer again: that second failure
+    must not replace the first one's message by a traceback."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    args = ["train", str(corpus), "--size", "300", *FAST[2:]]
+    args += ["-o", str(tmp_path / "v.txt")] if target != "-o" else []
+    one_error_line(capsys, main(args + [target, "/dev/full"]), 1)
+
+
+def test_a_model_larger_than_the_file_size_limit_leaves_the_old_one(tmp_path, corpus):
+    model = tmp_path / "m.model"
+    model.write_bytes(b"old")
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE,"
+         " (10000, 10000)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", "/dev/null", "--save-model", str(model), "--size", "300",
+         *FAST[2:]], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+        text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr == f"w2v: error: cannot write {model}: File too large\n"
+    assert model.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "m.model"]
+
+
 @pytest.mark.parametrize("closed", [0, 1])
 def test_closed_stdin_or_stdout_for_queries(vectors_file, closed):
     process = w2v_process("similar", vectors_file, stdout=subprocess.PIPE if closed != 1 else None,
@@ -534,6 +576,24 @@ def test_matrices_larger_than_the_memory_limit_are_one_line(tmp_path, corpus):
     assert last.startswith("w2v: error: the 2 matrices of ") and "lower --size" in last
 
 
+def test_threads_scratch_larger_than_the_memory_limit_is_named(tmp_path, corpus):
+    """Each thread of --batch holds up to 1000 x --size floats (and, with --hs, a copy of
+    the tree's top rows): small matrices, 4 threads over the limit were a bare 'out of
+    memory'."""
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, "
+         "(1500 << 20, 1500 << 20)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", str(tmp_path / "v.txt"), "--skip-gram", "--batch",
+         "--window", "1000", "--size", "100000", "--threads", "4", "--min-count", "1",
+         "--quiet"], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+        text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr.startswith("w2v: error: the matrices (") and \
+        "scratch space of 4 training threads" in process.stderr and \
+        "lower --threads (now 4)" in process.stderr and process.stderr.count("\n") == 1
+    assert not (tmp_path / "v.txt").exists()
+
+
 def test_binary_with_classes_is_not_silently_ignored(tmp_path, corpus, capsys):
     assert main(["train", str(corpus), "-o", str(tmp_path / "c.txt"), "--classes", "3",
                  "--binary", *FAST[:-1], "--debug", "1"]) == 0
@@ -561,6 +621,28 @@ def test_a_compressed_corpus_through_a_fifo_is_decompressed(tmp_path, corpus):
 def test_absurd_numbers_for_the_companion_commands(vectors_file, capsys, args):
     code = main([a.format(v=vectors_file) for a in args])
     one_error_line(capsys, code, 2)
+
+
+def test_zip_output_names_get_zip_archives_that_every_command_reads(tmp_path, corpus):
+    """Readers take a .zip for an archive; outputs named .zip were written as plain text,
+    which no command could read back ('not a valid zip archive')."""
+    import zipfile
+    plain, packed = tmp_path / "v.txt", tmp_path / "v.zip"
+    assert main(["train", str(corpus), "-o", str(plain), *FAST]) == 0
+    assert main(["train", str(corpus), "-o", str(packed), "--save-vocab",
+                 str(tmp_path / "vocab.zip"), *FAST]) == 0
+    with zipfile.ZipFile(packed) as archive:
+        assert archive.namelist() == ["v"] and archive.read("v") == plain.read_bytes()
+    assert w2v.load(str(packed)).words == w2v.load(str(plain)).words
+    assert main(["train", str(corpus), "-o", str(tmp_path / "w.txt"), "--read-vocab",
+                 str(tmp_path / "vocab.zip"), *FAST]) == 0
+    assert main(["convert", str(plain), str(tmp_path / "c.zip")]) == 0
+    assert main(["phrases", str(corpus), str(tmp_path / "p.zip"), "--quiet"]) == 0
+    assert main(["phrases", str(tmp_path / "p.zip"), str(tmp_path / "p.txt"), "--quiet"]) == 0
+    assert w2v.load(str(tmp_path / "c.zip")).words == w2v.load(str(plain)).words
+    first = packed.read_bytes()
+    assert main(["train", str(corpus), "-o", str(packed), *FAST]) == 0
+    assert packed.read_bytes() == first  # no timestamp inside: the same bytes
 
 
 @pytest.mark.parametrize("extension", [".gz", ".bz2", ".xz"])

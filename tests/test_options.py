@@ -69,6 +69,15 @@ def test_which_form():
     (dict(softmax=True), "softmax is an alternative"),
     (dict(hs=True, negative=0, output_vectors="output"), "need negative sampling or softmax"),
     (dict(corpus=[]), "no training corpus"),
+    # what the Python API, a model's or a checkpoint's options can hold besides
+    (dict(sample=1e-300), r"--sample must be 0 \(off\) or at least 1e-30"),  # float32: 0
+    (dict(sample=1e-40), r"--sample must be 0 \(off\) or at least 1e-30"),   # keeps nothing
+    (dict(sample=None), "--sample must be a finite number"),
+    (dict(hs="no"), "--hs must be true or false"),
+    (dict(cbow=1), "--cbow must be true or false"),
+    (dict(output=123), "--output must be a path"),
+    (dict(save_model=["m"]), "--save-model must be a path"),
+    (dict(corpus="x.txt"), "the corpus must be a list of paths"),
 ])
 def test_validation(change, message):
     config = TrainConfig(corpus=["x"])
@@ -87,3 +96,13 @@ def test_preset_best_turns_on_the_measured_improvements_and_given_options_win():
     assert (best.ns_saturation, best.init_scale, best.sample_bits, best.pass_decay) == \
         ("skip", 2.0, "high", 0.5)
     assert make_config(["x"], preset="best", pass_decay=1.0).pass_decay == 1.0
+
+
+def test_paths_may_be_bytes_or_path_objects_in_the_library(tmp_path):
+    import pathlib
+    from w2v.trainer import make_config
+    config = make_config([b"a.txt", pathlib.Path("b.txt")], output=b"v.txt",
+                         save_vocab=pathlib.Path("voc.txt"))
+    assert (config.corpus, config.output, config.save_vocab) == (["a.txt", "b.txt"], "v.txt",
+                                                                 "voc.txt")
+    config.validate()

@@ -61,6 +61,16 @@ def test_similar_reads_queries_from_a_pipe(vectors_file):
     assert "not in the vocabulary: unicorn" in result.stderr
 
 
+def test_a_huge_query_line_is_skipped_and_never_echoed_whole(vectors_file):
+    """`cat /dev/zero | w2v similar` must not hold the endless line, nor print it back."""
+    huge = "x" * (tools_cli.MAX_QUERY_BYTES * 3)
+    result = run("similar", vectors_file, "-n", "1", input=f"{huge}\n{'y' * 5000}\nking\n")
+    assert result.exit_code == 0
+    assert [line.split()[:1] for line in result.stdout.split("\n")] == [[], [], ["prince"], [], []]
+    assert "query line longer than 65536 bytes was skipped" in result.stderr
+    assert "(5000 characters)" in result.stderr and len(result.stderr) < 400
+
+
 def test_similar_unknown_word_is_a_user_error(vectors_file):
     result = run("similar", vectors_file, "unicorn")
     assert isinstance(result.exception, UserError)
@@ -119,6 +129,33 @@ def test_eval_similarity(vectors_file, tmp_path):
     assert data["unknown_words"] == ["unicorn"] and data["spearman"] == pytest.approx(1.0)
     assert json.loads(run("eval", "similarity", vectors_file, pairs, "--case-sensitive",
                           "--format", "json").output)["used"] == 2
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf", "1e400"])
+def test_eval_similarity_refuses_scores_that_are_not_finite(vectors_file, tmp_path, score):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"king\tprince\t8\nking\tqueen\t{score}\nking\tapple\t1\n")
+    result = run("eval", "similarity", vectors_file, pairs)
+    assert result.exit_code == 1 and "Pearson r:    nan" not in result.output
+    assert "line 2: the score is not a finite number" in str(result.exception)
+
+
+def test_eval_similarity_with_equal_human_scores_says_so(vectors_file, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("king\tprince\t5\nking\tqueen\t5\nking\tapple\t5\n")
+    result = run("eval", "similarity", vectors_file, pairs)
+    assert result.exit_code == 1
+    assert "human scores or the cosines of the 3 pairs" in str(result.exception)
+
+
+@pytest.mark.parametrize("command", ["analogies", "similarity"])
+def test_a_nan_quality_gate_is_a_usage_error_not_a_gate_always_open(vectors_file, tmp_path,
+                                                                     command):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("king\tprince\t8\nking\tqueen\t7\nking\tapple\t1\n")
+    args = [vectors_file] + ([pairs] if command == "similarity" else [])
+    result = run("eval", command, *args, "--fail-under", "nan")
+    assert result.exit_code == 2 and "must be a number, not nan" in result.output
 
 
 def test_phrases(tmp_path):

@@ -132,6 +132,102 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
     assert not (tmp_path / "w.txt").exists()
 
 
+def _rewrite(path, change):
+    """Rewrite a model or checkpoint file with change(header, members) applied."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    header = json.loads(members["model.json"])
+    header = change(header, members) or header
+    members["model.json"] = header if isinstance(header, bytes) else json.dumps(header).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+
+
+def _set(keys, value):
+    def change(header, members):
+        node = header
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return change
+
+
+def _npy(array):
+    import io
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+HOSTILE_HEADERS = {
+    "nested json": lambda h, m: b"[" * 100000,
+    "options not an object": _set(["options"], [1, 2]),
+    "option of the wrong type": _set(["options", "hs"], "no"),
+    "option missing its number": _set(["options", "sample"], None),
+    "word listed twice": lambda h, m: m.update({"vocab.txt": m["vocab.txt"].replace(
+        b"\ng0w1 ", b"\ng0w0 ", 1)}),
+    "negative counts": lambda h, m: m.update({"counts.npy": _npy(-np.load(
+        __import__("io").BytesIO(m["counts.npy"])))}),
+    "progress not an object": _set(["progress"], []),
+    "corpus files not a list": _set(["corpus_files"], "x"),
+    "corpus file without fields": _set(["corpus_files"], [{}]),
+    "corpus file elsewhere": _set(["corpus_files", 0, "path"], "/etc/hostname"),
+    "pass beyond the last": _set(["progress", "run", "pass"], 99),
+    "negative generator": _set(["progress", "run", "threads", 0, "next_random"], -1),
+    "huge word counter": _set(["progress", "run", "words_done"], 10 ** 19),
+    "non-finite loss": _set(["progress", "run", "current_pass", "loss"], float("nan")),
+    "no schedule": lambda h, m: h["progress"].pop("schedule_words"),
+}
+
+
+@pytest.mark.parametrize("damage", HOSTILE_HEADERS, ids=list(HOSTILE_HEADERS))
+def test_hostile_model_and_checkpoint_contents_are_one_line(tmp_path, corpus, monkeypatch,
+                                                            small_batches, capsys, damage):
+    checkpoint = tmp_path / "run.checkpoint"
+    interrupt(monkeypatch, ("training", 0, 2))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), "--threads", "1", "--iter", "2", *FAST]) == 143
+    monkeypatch.undo()
+    _rewrite(checkpoint, HOSTILE_HEADERS[damage])
+    capsys.readouterr()
+    for args in (["train", "--resume", str(checkpoint)],
+                 ["train", str(corpus), "--from-model", str(checkpoint), "-o",
+                  str(tmp_path / "w.txt"), "--quiet"]):
+        code = main(args)
+        err = capsys.readouterr().err
+        if damage in ("pass beyond the last", "negative generator", "huge word counter",
+                      "non-finite loss", "no schedule", "corpus file without fields",
+                      "corpus file elsewhere") and "--from-model" in args:
+            continue  # what only resuming reads
+        assert code in (1, 2), err
+        assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "v.txt").exists() and not (tmp_path / "w.txt").exists()
+    assert checkpoint.exists()
+
+
+def test_a_run_resumed_from_another_directory_uses_the_same_files(tmp_path, corpus,
+                                                                  monkeypatch, small_batches):
+    """Relative paths are relative to where the run started, not to where it resumes
+    (cron and batch systems start jobs in directories of their own)."""
+    common = ["--threads", "1", "--iter", "2", *FAST]
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "planted.txt", "-o", "ref.txt", *common]) == 0
+    interrupt(monkeypatch, ("training", 0, 2))
+    assert main(["train", "planted.txt", "-o", "v.txt", "--save-vocab", "vocab.txt",
+                 "--checkpoint", "run.checkpoint", *common]) == 143
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "planted.txt").write_text("another corpus\n")
+    monkeypatch.chdir(elsewhere)
+    assert main(["train", "--resume", str(tmp_path / "run.checkpoint")]) == 0
+    assert (tmp_path / "v.txt").read_bytes() == (tmp_path / "ref.txt").read_bytes()
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["planted.txt"]
+    assert not (tmp_path / "run.checkpoint").exists()
+
+
 def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, monkeypatch,
                                                     small_batches):
     model = tmp_path / "m.model"
@@ -186,6 +282,39 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeyp
     assert out.read_bytes() == reference
     assert not checkpoint.exists()  # the run is complete: nothing left to resume
     assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
+
+
+@pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
+                         ids=lambda m: "-".join(map(str, m)))
+def test_a_second_signal_while_the_checkpoint_is_written(tmp_path, corpus, monkeypatch,
+                                                         small_batches, capsys, moment):
+    """Ctrl-C pressed twice, or SIGTERM after SIGINT: the second signal came while the
+    checkpoint was written. Before, the run's checkpoint was abandoned and the trainer
+    saved its own state instead: where training started, beside the matrices trained
+    since (a resumed run trained the first passes twice)."""
+    from w2v import model as model_module
+    common = ["--threads", "1", "--iter", "2", "--binary", *FAST]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.bin"), *common]) == 0
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "run.checkpoint"
+    interrupt(monkeypatch, moment, signal.SIGINT)
+    original_write_array, fired = model_module._write_array, []
+
+    def write_array(archive, name, array):
+        if not fired:
+            fired.append(name)
+            os.kill(os.getpid(), signal.SIGTERM)
+        original_write_array(archive, name, array)
+    monkeypatch.setattr(model_module, "_write_array", write_array)
+    capsys.readouterr()
+    code = main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common])
+    err = capsys.readouterr().err
+    assert code == 130 and fired, err  # the first signal's status
+    assert f"checkpoint saved to {checkpoint}" in err and err.count("\n") == 1, err
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == (tmp_path / "ref.bin").read_bytes()
 
 
 def test_periodic_checkpoints_change_nothing_and_survive_sigkill(tmp_path):
@@ -338,6 +467,24 @@ def test_continue_without_update_keeps_the_vocabulary(tmp_path, corpus, capsys):
     assert "--update-vocab" in capsys.readouterr().err
     assert main(["train", str(corpus), "--from-model", str(tmp_path / "m"), "--size", "30",
                  "-o", str(tmp_path / "v3.txt"), "--quiet"]) == 2
+
+
+def test_update_vocab_on_text_with_nothing_to_learn_is_an_error(tmp_path, corpus, capsys):
+    """Without --update-vocab such text was an error; with it, the run trained nothing
+    ('0 predictions') and exited 0."""
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v1.txt"), "--save-model",
+                 str(tmp_path / "m"), "--threads", "1", *FAST]) == 0
+    (tmp_path / "none.txt").write_text("nothing known here\n")
+    capsys.readouterr()
+    assert main(["train", str(tmp_path / "none.txt"), "--from-model", str(tmp_path / "m"),
+                 "--update-vocab", "--min-count", "5", "-o", str(tmp_path / "v2.txt"),
+                 "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "no new word appears at least --min-count 5 times" in err and err.count("\n") == 1
+    assert not (tmp_path / "v2.txt").exists()
+    assert main(["train", str(tmp_path / "none.txt"), "--from-model", str(tmp_path / "m"),
+                 "--update-vocab", "--min-count", "1", "-o", str(tmp_path / "v2.txt"),
+                 "--quiet"]) == 0
 
 
 def test_python_api_continues_a_model(tmp_path, corpus):

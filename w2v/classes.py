@@ -22,6 +22,7 @@ from .cfloat import c_dot, c_sum_of_squares, rounding_bound
 from .formats import encode_word
 
 ITERATIONS = 10  # word2vec.c's fixed `iter` for k-means
+MAX_ITERATIONS = 10000  # as `w2v classes --iterations`
 NO_CLASS_BELOW = -10  # word2vec.c starts each word's best dot product at -10
 BATCH_ROWS = 16384
 
@@ -31,6 +32,12 @@ def word_classes(vectors, k, iterations=ITERATIONS):
     if k < 1:
         raise ValueError(f"the number of classes must be at least 1, not {k}")
     words = np.ascontiguousarray(vectors, dtype=np.float32)
+    # Word i starts in class i % k: beyond the V words, classes start empty, have a NaN
+    # centroid and are never chosen. The same classes come from k = V, without
+    # allocating k centroids (Vectors.word_classes(10**9) was a 1 TB MemoryError).
+    k = min(k, max(len(words), 1))
+    if not 0 <= iterations <= MAX_ITERATIONS:
+        raise ValueError(f"iterations must be from 0 to {MAX_ITERATIONS}, not {iterations}")
     classes = (np.arange(len(words)) % k).astype(np.int32)
     for _ in range(iterations):
         classes = _assign(words, _unit_centroids(words, classes, k))

@@ -42,6 +42,11 @@ def available_cores():
         return os.cpu_count() or 1
 
 
+PATH_FIELDS = ("output", "save_vocab", "read_vocab", "save_model", "checkpoint", "from_model")
+BOOLEAN_FIELDS = ("binary", "cbow", "hs", "softmax", "cbow_mean", "update_vocab", "batch", "tied")
+MIN_SAMPLE = 1e-30  # the smallest useful --sample is about 1e-6; float32 ends near 1e-38
+
+
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)d)?(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?"
                        r"(?:(\d+(?:\.\d+)?)s?)?$")
 # Options a model keeps: continuing it (--from-model) uses these unless they are given.
@@ -132,6 +137,19 @@ class TrainConfig:
                 raise UsageError(message)
 
         need(self.corpus, "no training corpus given")
+        # Types first: the Python API, a model's options (--from-model) and a checkpoint's
+        # (--resume) reach here without click's conversions.
+        need(isinstance(self.corpus, list) and all(isinstance(p, str) for p in self.corpus),
+             f"the corpus must be a list of paths (got {self.corpus!r})")
+        for field in PATH_FIELDS:
+            value = getattr(self, field)
+            need(value is None or isinstance(value, str),
+                 f"{option_name(field)} must be a path (got {value!r})")
+        for field in BOOLEAN_FIELDS:
+            value = getattr(self, field)
+            need(isinstance(value, bool),
+                 f"{option_name(field)} must be true or false (got {value!r})")
+        need(self.sample is not None, "--sample must be a finite number (got None)")
         for field, (low, high) in LIMITS.items():
             value = getattr(self, field)
             if value is None:
@@ -146,6 +164,10 @@ class TrainConfig:
             need(value is None or (isinstance(value, (int, float)) and math.isfinite(value)),
                  f"{option_name(field)} must be a finite number (got {value!r})")
         need(0 <= self.sample <= 1, f"--sample must be between 0 and 1 (got {self.sample})")
+        # word2vec.c computes sample * train_words in float: below this the threshold
+        # vanishes (a division by zero) or keeps no word at all
+        need(self.sample == 0 or self.sample >= MIN_SAMPLE,
+             f"--sample must be 0 (off) or at least {MIN_SAMPLE:g} (got {self.sample:g})")
         need(0 < self.starting_alpha <= 10,
              f"--alpha must be above 0 and at most 10 (got {self.starting_alpha})")
         if self.min_alpha is not None:

@@ -24,6 +24,7 @@ words are known (case-insensitive by default, like gensim's evaluate_word_pairs)
 """
 import dataclasses
 import json
+import math
 import os
 from typing import List, Optional
 
@@ -321,6 +322,9 @@ def read_word_pairs(path, column=None):
             raise UserError(f"{path}: line {number}: the score is not a number: "
                             f"{fields[score_at]!r}") from None
         first = False
+        if not math.isfinite(score):  # nan, inf, 1e400: no rank, no correlation
+            raise UserError(f"{path}: line {number}: the score is not a finite number: "
+                            f"{fields[score_at]!r}")
         pairs.append((fields[0], fields[1], score))
     if not pairs:
         raise UserError(f"{path}: no word pairs found")

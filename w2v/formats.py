@@ -44,12 +44,13 @@ matrix of any precision or byte order. What the readers guarantee, whatever the 
 import contextlib
 import os
 import re
+import stat
 import warnings
 
 import numpy as np
 
 from . import inputs
-from .errors import UserError
+from .errors import UsageError, UserError
 from .outputs import atomic_output, atomic_outputs
 
 WHAT = "vectors file"
@@ -140,7 +141,7 @@ def write_npy(path, words, vectors, vocab_path=None):
     (default `name.vocab`); the two files are replaced together."""
     vectors = _checked_matrix(words, vectors)
     path = os.fspath(path)
-    vocab_path = os.fspath(vocab_path or npy_vocab_path(path))
+    vocab_path = os.fspath(vocab_path or npy_vocab_path_to_write(path))
     if os.path.realpath(path) == os.path.realpath(vocab_path):
         raise UserError(f"the word list {vocab_path} would be the same file as the matrix "
                         f"{path}")
@@ -159,6 +160,22 @@ def npy_vocab_path(npy_path):
         npy_path = npy_path[:-len(kind) - 1]
     stem = npy_path[:-4] if npy_path.endswith(".npy") else npy_path
     return stem + ".vocab"
+
+
+def npy_vocab_path_to_write(npy_path):
+    """npy_vocab_path, unless `npy_path` is a device or a name in /dev or /proc
+    (`/dev/stdout`, `/dev/null`, `/proc/self/fd/1`): a name made from it would be a new
+    file in /dev. UsageError then."""
+    try:
+        device = stat.S_ISCHR(os.stat(npy_path).st_mode)
+    except (OSError, ValueError):
+        device = False
+    vocab_path = npy_vocab_path(npy_path)
+    directory = os.path.realpath(os.path.dirname(os.path.abspath(vocab_path)))
+    if device or any(directory == d or directory.startswith(d + "/") for d in ("/dev", "/proc")):
+        raise UsageError(f"the word list of {os.fspath(npy_path)} cannot be named after it "
+                         f"(a device, or in {directory}): name it with --vocab FILE")
+    return vocab_path
 
 
 # ---------------------------------------------------------------------------- reading
@@ -198,10 +215,17 @@ def read_vectors(path, binary=None, limit=None, vocab_path=None):
         if binary is None:
             binary = bool(count) and _looks_binary(inp, dim)
         if binary:
-            return _read_binary_rows(inp, count, rows, dim,
-                                     trusted=_fits(inp, rows, 4 * dim + 1, 0))
-        return _read_text_rows(inp, count, rows, dim, first_line=2,
-                               trusted=_fits(inp, rows, 2 * dim + 1, -1))
+            result = _read_binary_rows(inp, count, rows, dim,
+                                       trusted=_fits(inp, rows, 4 * dim + 1, 0))
+        else:
+            result = _read_text_rows(inp, count, rows, dim, first_line=2,
+                                     trusted=_fits(inp, rows, 2 * dim + 1, -1))
+        if limit is None and not _only_blank_lines_left(
+                inp, MAX_WORD_BYTES + TEXT_BYTES_PER_VALUE * dim):
+            # `cat a.txt b.txt`, or a header that undercounts: not silently cut short
+            raise UserError(f"{path}: more rows follow the {count} its header announces "
+                            "(two files joined, or a wrong header?)")
+        return result
 
 
 @contextlib.contextmanager
@@ -421,8 +445,10 @@ def _looks_binary(inp, dim):
     inp.reset(mark)
     if line is None:
         return True  # nothing after the header: reported as a truncated binary file
-    fields = line.split()
-    return not (len(fields) == dim + 1 and _all_numbers(fields[1:]))
+    # the word ends at the first space, as the text reader takes it (a word may hold a
+    # tab or be empty: split() would count one field too many, or too few)
+    numbers = line.partition(b" ")[2].split()
+    return not (len(numbers) == dim and _all_numbers(numbers))
 
 
 def _fits(inp, rows, row_bytes, slack):

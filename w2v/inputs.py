@@ -75,13 +75,24 @@ def check_readable(path, what="file", shown=None):
 
 
 def is_regular(path):
-    """True for a regular file (which can be read again), False for a pipe, FIFO, device."""
+    """True for a regular file (which can be read again, and holds the bytes its size
+    says), False for a pipe, FIFO, device, or a /proc file: those tell a size of 0 and
+    generate their content when read, which may differ from one read to the next."""
     if is_stdin(path):
         return False
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
+        status = os.stat(path)
     except OSError:
         return False
+    if not stat.S_ISREG(status.st_mode):
+        return False
+    if status.st_size == 0:
+        try:
+            with open(path, "rb") as f:
+                return not f.read(1)
+        except OSError:
+            return True  # its reader reports why it cannot be read
+    return True
 
 
 def describe(exc):

@@ -37,12 +37,13 @@ import numpy as np
 from .errors import UserError
 from .inputs import check_readable
 from .outputs import atomic_output
-from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, Vocab
+from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, MAX_COUNT, Vocab
 
 FORMAT = "w2v-model"
 VERSION = 1
 MATRICES = ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
 MAX_JSON_BYTES = 64 << 20
+MAX_WORD_LINE_BYTES = 128  # a vocab.txt line: a word (at most 99 bytes), a space, a count
 
 
 @dataclasses.dataclass
@@ -161,33 +162,36 @@ def _read_model(archive, path, what):
         return UserError(f"{what} {path} is damaged: {reason}")
 
     names = set(archive.namelist())
-    if "model.json" not in names:
-        raise UserError(f"{what} {path} is not a w2v model file (no model.json inside)")
-    if archive.getinfo("model.json").file_size > MAX_JSON_BYTES:
-        raise damaged("model.json is too large")
-    header = json.loads(archive.read("model.json"))
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise UserError(f"{what} {path} is not a w2v model file")
-    if header.get("version") != VERSION:
-        raise UserError(f"{what} {path} has format version {header.get('version')}; this "
-                        f"w2v reads version {VERSION}")
+    header = _read_header(archive, path, what)
     size, dim = header.get("vocab_size"), header.get("dim")
-    if not (isinstance(size, int) and isinstance(dim, int) and size >= 1 and dim >= 1):
+    if not (_whole(size) and _whole(dim) and size >= 1 and dim >= 1):
         raise damaged("bad vocab_size or dim in model.json")
+    progress = header.get("progress") if header.get("kind") == "checkpoint" else None
+    if header.get("kind") == "checkpoint" and not isinstance(progress, dict):
+        raise damaged("a checkpoint without its progress record")
+    corpus_files = header.get("corpus_files") or []
+    if not (isinstance(corpus_files, list) and all(isinstance(f, dict) for f in corpus_files)):
+        raise damaged("bad corpus_files in model.json")
 
     counts = _read_array(archive, "counts", np.int64, (size,), damaged)
+    if counts.min() < 0 or counts.max() > MAX_COUNT or counts.sum(dtype=np.float64) > MAX_COUNT:
+        raise damaged("word counts out of range")
+    info = archive.getinfo("vocab.txt")
+    if info.file_size > size * (MAX_WORD_LINE_BYTES + 1):
+        raise damaged("vocab.txt is larger than its words can be")
     words = []
-    text = archive.read("vocab.txt")
+    text = archive.read(info)
     for line in text.split(b"\n")[:size]:
         words.append(line.rsplit(b" ", 1)[0])
     if len(words) != size or words[0] != END_OF_SENTENCE:
         raise damaged("vocab.txt does not list the model's words")
+    if len(set(words)) != size:
+        raise damaged("vocab.txt lists a word twice")
     model = Model(vocab=Vocab(words, counts),
                   input_vectors=_read_array(archive, "input_vectors", np.float32,
                                             (size, dim), damaged),
-                  options=dict(header.get("options") or {}),
-                  progress=header.get("progress") if header.get("kind") == "checkpoint" else None,
-                  corpus_files=list(header.get("corpus_files") or []))
+                  options=header.get("options") or {}, progress=progress,
+                  corpus_files=list(corpus_files))
     for name in MATRICES[1:]:
         if name + ".npy" in names:
             setattr(model, name, _read_array(archive, name, np.float32, (size, dim), damaged))
@@ -204,6 +208,31 @@ def _read_model(archive, path, what):
     if model.hs_vectors is not None and model.huffman is None:
         raise damaged("hierarchical-softmax vectors without their tree")
     return model
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _read_header(archive, path, what):
+    """model.json, checked to be a w2v model header of this version whose options are
+    an object (a damaged or hostile one is a UserError, never a traceback)."""
+    if "model.json" not in set(archive.namelist()):
+        raise UserError(f"{what} {path} is not a w2v model file (no model.json inside)")
+    if archive.getinfo("model.json").file_size > MAX_JSON_BYTES:
+        raise UserError(f"{what} {path} is damaged: model.json is too large")
+    try:
+        header = json.loads(archive.read("model.json"))
+    except RecursionError:  # [[[[...]]]]: nested deeper than the parser goes
+        raise UserError(f"{what} {path} is damaged: model.json is nested too deeply") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise UserError(f"{what} {path} is not a w2v model file")
+    if header.get("version") != VERSION:
+        raise UserError(f"{what} {path} has format version {header.get('version')}; this "
+                        f"w2v reads version {VERSION}")
+    if not isinstance(header.get("options") or {}, dict):
+        raise UserError(f"{what} {path} is damaged: its options are not an object")
+    return header
 
 
 def _read_array(archive, name, dtype, shape, damaged):
@@ -244,7 +273,8 @@ def read_options(path, what="model"):
     check_readable(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
-            return json.loads(archive.read("model.json"))
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise UserError(f"{path} is not a readable w2v model file ({exc})") from None
+            return _read_header(archive, path, what)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
 

@@ -35,6 +35,7 @@ import os
 import secrets
 import stat
 import time
+import zipfile
 
 from .errors import UsageError, UserError
 
@@ -183,23 +184,28 @@ def atomic_output(path, mode="wb", what="output", compress=True):
 @contextlib.contextmanager
 def atomic_outputs(paths, mode="wb", what="output", compress=True):
     """File objects for writing several files that must be replaced together. With
-    `compress`, a name ending in .gz, .bz2 or .xz gets its content compressed so (the
+    `compress`, a name ending in .gz, .bz2, .xz or .zip gets its content compressed so (the
     readers decompress by the same rule)."""
     targets = [check_output(p, what) for p in paths]
     with contextlib.ExitStack() as stack:
         raws, files, temps = [], [], []
         for target in targets:
             if target.in_place:
-                raw = stack.enter_context(_open_in_place(target))
+                raw = _open_in_place(target)
                 temps.append(None)
             else:
                 fd, temp = stack.enter_context(_temporary_sibling(target.real, what,
                                                                   target.path))
-                raw = stack.enter_context(os.fdopen(os.dup(fd), mode))
+                raw = os.fdopen(os.dup(fd), mode)
                 temps.append(temp)
+            # Closed without a word: on success everything was flushed (and errors
+            # reported) below; after a failure, closing retries the write that failed
+            # (a full disk, /dev/full), whose error must not replace the first one.
+            stack.callback(_close_quietly, raw)
             raws.append(raw)
-            compressor = _COMPRESSORS.get(os.path.splitext(target.path)[1].lower())
-            files.append(compressor(raw) if compress and compressor else raw)
+            stem, extension = os.path.splitext(os.path.basename(target.path))
+            compressor = _COMPRESSORS.get(extension.lower())
+            files.append(compressor(raw, stem) if compress and compressor else raw)
         try:
             yield files
             for f, raw, temp in zip(files, raws, temps):
@@ -215,10 +221,30 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
         _written.extend(t.path for t in targets)
 
 
+class _ZipMember:
+    """A .zip output: one deflated member, named after the file without .zip, as the
+    readers read a .zip (its members one after the other). A fixed date: the same
+    content gives the same bytes."""
+
+    def __init__(self, raw, name):
+        self._archive = zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        info = zipfile.ZipInfo(name or "data", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        self._member = self._archive.open(info, "w", force_zip64=True)
+
+    def write(self, data):
+        return self._member.write(data)
+
+    def close(self):
+        self._member.close()
+        self._archive.close()
+
+
 _COMPRESSORS = {  # mtime 0: the same content gives the same bytes
-    ".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", mtime=0),
-    ".bz2": lambda raw: bz2.BZ2File(raw, mode="wb"),
-    ".xz": lambda raw: lzma.LZMAFile(raw, mode="wb"),
+    ".gz": lambda raw, name: gzip.GzipFile(fileobj=raw, mode="wb", mtime=0),
+    ".bz2": lambda raw, name: bz2.BZ2File(raw, mode="wb"),
+    ".xz": lambda raw, name: lzma.LZMAFile(raw, mode="wb"),
+    ".zip": _ZipMember,
 }
 
 
@@ -382,6 +408,13 @@ def remove_stale_temporaries(real_path):
         finally:
             os.close(fd)
     return removed
+
+
+def _close_quietly(stream):
+    try:
+        stream.close()
+    except (OSError, ValueError):
+        pass
 
 
 def _remove_quietly(path):

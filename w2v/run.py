@@ -26,7 +26,7 @@ import threading
 import time
 from typing import NamedTuple, Optional
 
-from . import _train
+from . import _train, signals
 from .corpus import Position
 from .errors import Stopped, UserError
 from .progress import Stopwatch
@@ -61,8 +61,8 @@ class PassStats:
 
     @classmethod
     def from_json(cls, data):
-        return cls(words_read=data["words"], words_trained=data["words"], loss=data["loss"],
-                   examples=data["examples"])
+        return cls(words_read=_count(data["words"]), words_trained=_count(data["words"]),
+                   loss=_number(data["loss"]), examples=_count(data["examples"]))
 
 
 class Cursor(NamedTuple):
@@ -84,6 +84,36 @@ class Cursor(NamedTuple):
         if cursor.stop is not None and cursor.start > cursor.stop:
             raise ValueError("a region that ends before it starts")
         return cursor
+
+
+MAX_COUNTER = 2 ** 62  # words and predictions: what the C counters hold
+
+
+def _count(value):
+    """A checkpoint's count of words or predictions, or ValueError."""
+    if not (isinstance(value, int) and not isinstance(value, bool) and
+            0 <= value <= MAX_COUNTER):
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
+def _number(value, low=0.0, high=math.inf):
+    """A checkpoint's finite number in [low, high], or ValueError."""
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"not a number in range: {value!r}")
+    return value
+
+
+def _thread_state(data):
+    """One thread's saved state (see _train.ThreadState.get_state), or ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError(f"not a thread state: {data!r}")
+    seed = data["next_random"]
+    if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2 ** 64):
+        raise ValueError(f"not a generator state: {seed!r}")
+    return {"next_random": seed, "alpha": _number(data["alpha"], 0.0, 10.0),
+            "words_pending": _count(data["words_pending"])}
 
 
 def _position(values):
@@ -121,11 +151,14 @@ class RunState:
             cursors = (Cursor(_position(data["position"]), None,
                               (bytes.fromhex(data["pending"][0]), bool(data["pending"][1]))),
                        ) if data["position"] else None
-        return cls(pass_number=int(data["pass"]), cursors=cursors,
-                   words_done=int(data["words_done"]),
+        if not isinstance(data["threads"], list):
+            raise ValueError("the threads' states are not a list")
+        return cls(pass_number=_count(data["pass"]), cursors=cursors,
+                   words_done=_count(data["words_done"]),
                    current=PassStats.from_json(data["current_pass"]),
-                   pass_words=data["pass_words"], thread_states=list(data["threads"]),
-                   seconds=float(data["seconds"]))
+                   pass_words=None if data["pass_words"] is None else _count(data["pass_words"]),
+                   thread_states=[_thread_state(t) for t in data["threads"]],
+                   seconds=_number(data["seconds"]))
 
 
 class Batch(NamedTuple):
@@ -200,16 +233,25 @@ class TrainingRun:
                 self._report(watch.elapsed())
                 if self.checkpoint and every and watch.elapsed() - last_checkpoint >= every \
                         and not self.failures:
-                    self._save_checkpoint(watch)
+                    with signals.deferred():
+                        self._save_checkpoint(watch)
                     last_checkpoint = watch.elapsed()
             if not self.failures:
                 self._report(watch.elapsed())
         except Stopped as stopped:
             if self.checkpoint and not self.failures:
-                try:
-                    stopped.notes = [self._save_checkpoint(watch)]
-                except UserError as exc:
-                    stopped.notes = [f"no checkpoint: {exc}"]
+                # notes always set: the trainer must not save its own state instead,
+                # which is where this run started, beside matrices trained since
+                with signals.deferred(stopping=True):
+                    try:
+                        stopped.notes = [self._save_checkpoint(watch)]
+                    except UserError as exc:
+                        stopped.notes = [f"no checkpoint: {exc}"]
+                    except BaseException as exc:
+                        stopped.notes = [f"no checkpoint: {exc or type(exc).__name__}"]
+                        raise
+            elif self.checkpoint:
+                stopped.notes = ["no checkpoint: training had failed"]
             self._halt()
             raise
         except BaseException:

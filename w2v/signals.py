@@ -67,3 +67,30 @@ def stop_on_signals():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def deferred(stopping=False):
+    """Within the block, terminating signals handled by stop_on_signals are noted, not
+    raised: a checkpoint being written is finished whole (a second Ctrl-C, or SIGTERM
+    after SIGINT, must not leave a job with no checkpoint, or with a stale one). After
+    the block the first signal noted raises Stopped, unless `stopping` (the job is
+    stopping already: it ends with the first signal's status)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    noted = []
+    previous = {}
+    for signum in terminating_signals():
+        try:
+            if signal.getsignal(signum) is _raise_stopped:
+                previous[signum] = signal.signal(signum, lambda n, frame: noted.append(n))
+        except (OSError, ValueError, RuntimeError):
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if noted and not stopping:
+        _raise_stopped(noted[0], None)

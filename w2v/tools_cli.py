@@ -13,10 +13,11 @@ from . import console
 from .errors import BelowThreshold, UsageError, UserError
 from .outputs import check_outputs
 from .formats import encode_word
-from .vectors import WordNotFound, load
+from .vectors import WordNotFound, load, shown_word
 
 SETTINGS = {"show_default": True}
 EXIT_WORD = "EXIT"  # distance / word-analogy stop at this line, as do we
+MAX_QUERY_BYTES = 1 << 16  # a line of query words read from stdin
 
 
 def register(group):
@@ -47,6 +48,13 @@ def _write(data):
     console.write_stdout(data)
 
 
+def _finite(ctx, param, value):
+    """A --fail-under that is not NaN (which every comparison passes: a gate never shut)."""
+    if value is not None and value != value:
+        raise click.BadParameter("must be a number, not nan")
+    return value
+
+
 def _queries(prompt, arguments):
     """The query given as arguments, else each line of stdin (a prompt when a terminal)."""
     if arguments:
@@ -57,11 +65,18 @@ def _queries(prompt, arguments):
     while True:
         if interactive:
             console.say_partial(prompt)
-        line = stdin.readline()
+        line = stdin.readline(MAX_QUERY_BYTES + 1)
         if not line:
             if interactive:
                 console.say("")  # Ctrl-D: end the prompt's line, as a shell does
             break
+        if len(line) > MAX_QUERY_BYTES and not line.endswith(b"\n"):
+            # not a query someone typed (`cat /dev/zero |`): skip it without holding it
+            while line and not line.endswith(b"\n"):
+                line = stdin.readline(1 << 16)
+            console.say(f"w2v: a query line longer than {MAX_QUERY_BYTES} bytes was skipped")
+            _write(b"\n")
+            continue
         text = line.decode("utf-8", "surrogateescape").strip()
         if text == EXIT_WORD:
             break
@@ -78,7 +93,7 @@ def _answer_queries(prompt, arguments, answer, limit=None):
         except WordNotFound as exc:
             message = str(exc)
             if limit:
-                message = (f"{exc.word} is not among the first {limit} words read "
+                message = (f"{shown_word(exc.word)} is not among the first {limit} words read "
                            f"(--limit {limit})")
             if not from_stdin:
                 raise UserError(message) from None
@@ -146,7 +161,7 @@ def eval_group():
 @_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
 @click.option("--format", "output_format", type=click.Choice(["table", "word2vec", "json"]),
               default="table", help="word2vec: compute-accuracy's own output, byte for byte.")
-@click.option("--fail-under", type=click.FloatRange(0, 1), metavar="FRACTION",
+@click.option("--fail-under", type=click.FloatRange(0, 1), callback=_finite, metavar="FRACTION",
               help="Quality gate: exit with status 3 when the total accuracy (a fraction, "
                    "e.g. 0.30) is below this.")
 def eval_analogies(vectors, questions, limit, output_format, fail_under):
@@ -184,7 +199,7 @@ def _gate(what, score, threshold):
               help="Field holding the human score (counted from 1)  [default: 3]")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table")
-@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO",
+@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO", callback=_finite,
               help="Quality gate: exit with status 3 when Spearman's rho is below this.")
 def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format, fail_under):
     """Spearman and Pearson correlation of cosine similarity with human scores.
@@ -203,6 +218,10 @@ def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format
         _write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         _write(result.format_table())
+    if result.spearman is None and result.used >= 2:
+        raise UserError(f"no correlation: the human scores or the cosines of the "
+                        f"{result.used} pairs of {pairs} with both words in {vectors} are "
+                        "all equal")
     if result.spearman is None:
         raise UserError(f"no correlation: {result.used} of the {result.pairs} pairs of "
                         f"{pairs} have both words in {vectors} (at least 2 are needed)")
@@ -333,7 +352,8 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     from .outputs import check_outputs
     written = [("vectors", output_path)]
     if to_format == "npy":
-        written.append(("word list", vocab_path or formats.npy_vocab_path(output_path)))
+        written.append(("word list",
+                        vocab_path or formats.npy_vocab_path_to_write(output_path)))
     # (IN is read whole before OUT is replaced: converting a file in place is safe)
     check_outputs(written, inputs=[("input", input_path)],
                   same_file_allowed=[("input", "vectors")])
@@ -342,7 +362,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
                                          vocab_path=vocab_path)
     if to_format == "npy":
         formats.write_npy(output_path, words, matrix, vocab_path)
-        where = f"{output_path} and {vocab_path or formats.npy_vocab_path(output_path)}"
+        where = f"{output_path} and {written[1][1]}"
     else:
         formats.write_vectors(output_path, words, matrix, binary=to_format == "binary")
         where = output_path

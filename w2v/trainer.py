@@ -22,16 +22,16 @@ from typing import Optional
 
 import numpy as np
 
-from . import _train
-from .config import TrainConfig
+from . import _train, signals
+from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
 from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
-from .inputs import is_regular, spooled
+from .inputs import check_readable, is_regular, spooled
 from .model import Huffman, Model, load_model, save_model
 from .outputs import check_outputs
 from .progress import Progress, Stopwatch
-from .run import PassStats, RunState, TrainingRun
+from .run import PassStats, RunState, TrainingRun, _count
 from .vocab import Vocab
 
 STAGES = ("counting", "training", "trained")
@@ -40,6 +40,7 @@ STAGES = ("counting", "training", "trained")
 # 1023 rows, 400 KB at 100 dimensions. Measured on 2 threads, 5M words: depth 6 made
 # SG-HS 2.2x as fast as none, depth 10 another 13 %, depth 14 no more.
 HOT_DEPTH = 10
+MAX_SENTENCE = 1000  # W2V_MAX_SENTENCE in csrc/train_kernels.h (word2vec.c's)
 
 
 @dataclasses.dataclass
@@ -80,8 +81,15 @@ def make_config(corpus, output=None, **options) -> TrainConfig:
         for name in MODEL_OPTIONS:
             if name in saved and name not in options:
                 options[name] = saved[name]
+    def path(value):  # str, bytes or os.PathLike, as open() takes; anything else is
+        try:              # left for TrainConfig.validate to name
+            return os.fsdecode(value) if value is not None else None
+        except TypeError:
+            return value
+
+    options.update({name: path(options[name]) for name in PATH_FIELDS if name in options})
     try:
-        return TrainConfig(corpus=[os.fspath(p) for p in corpus], output=output, **options)
+        return TrainConfig(corpus=[path(p) for p in corpus], output=path(output), **options)
     except TypeError as exc:
         raise UsageError(f"unknown training option: {exc}") from None
 
@@ -102,12 +110,27 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
         config = TrainConfig(**checkpoint.options)
     except TypeError as exc:
         raise UserError(f"checkpoint {path} has options this w2v does not know ({exc})") from None
+    # Relative paths were relative to the directory the run was started in: a job
+    # resumed from elsewhere (cron, a batch system) must read and write the same files.
+    saved_cwd = checkpoint.progress.get("cwd")
+    if isinstance(saved_cwd, str) and os.path.isabs(saved_cwd):
+        if isinstance(config.corpus, list):
+            config.corpus = [_resolved(p, saved_cwd) for p in config.corpus]
+        for name in PATH_FIELDS:
+            setattr(config, name, _resolved(getattr(config, name), saved_cwd))
     config.checkpoint = os.fspath(path)
     for name, value in (("threads", threads), ("debug", debug),
                         ("checkpoint_every", checkpoint_every)):
         if value is not None:
             setattr(config, name, value)
     return _Job(config, progress, resume_from=checkpoint).run()
+
+
+def _resolved(path, directory):
+    """`path` taken relative to `directory` (a non-path is left for validation to name)."""
+    if isinstance(path, str) and path and path != "-" and not os.path.isabs(path):
+        return os.path.normpath(os.path.join(directory, path))
+    return path
 
 
 def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None):
@@ -130,6 +153,10 @@ class _Job:
         self.config = config
         self.progress = progress or default_progress(config)
         self.resume_from = resume_from
+        saved_cwd = resume_from.progress.get("cwd") if resume_from is not None else None
+        # the directory the corpus files' recorded paths are relative to
+        self.saved_cwd = (saved_cwd if isinstance(saved_cwd, str) and os.path.isabs(saved_cwd)
+                          else os.getcwd())
         self.stage = "counting"
         self.corpus = None
         self.vocab = None
@@ -187,6 +214,7 @@ class _Job:
                       if self.resume_from else {("model", "model file")})
         if config.checkpoint:
             for path in config.corpus:
+                check_readable(path, "corpus")  # a missing file is not a pipe
                 if not is_regular(path):
                     raise UsageError(f"--checkpoint needs a corpus that can be read again; "
                                      f"{path} is not a regular file")
@@ -204,9 +232,30 @@ class _Job:
                      for path in config.corpus]
             files = None
             if self.resume_from is not None and self.resume_from.corpus_files:
-                files = [FileState.from_json(f) for f in self.resume_from.corpus_files]
+                files = self.recorded_files(paths)
             self.corpus = Corpus(paths, names=config.corpus, files=files, warnings=self.info)
             yield self.corpus
+
+    def recorded_files(self, paths):
+        """The corpus files' states a checkpoint recorded (one per file, as now spooled)."""
+        recorded = self.resume_from.corpus_files
+        try:
+            if len(recorded) != len(paths):
+                raise ValueError(f"{len(recorded)} files recorded for {len(paths)}")
+            files = [FileState.from_json(f) for f in recorded]
+            for state, path in zip(files, paths):
+                if not (isinstance(state.path, str) and isinstance(state.signature, str)
+                        and all(_count(v) is not None for v in
+                                (state.size, state.mtime_ns, state.inode, state.device))):
+                    raise ValueError(f"bad file record {state!r}")
+                if os.path.abspath(os.path.join(self.saved_cwd, state.path)) != \
+                        os.path.abspath(path):
+                    raise ValueError(f"{state.path!r} recorded for {path!r}")
+                state.path = path  # as resolved where the run was started (see resume)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad corpus "
+                            f"record ({exc})") from None
+        return files
 
     def prepare_vocabulary(self):
         config = self.config
@@ -279,6 +328,31 @@ class _Job:
         available = available_memory()
         if available is not None and needed > available:
             raise UserError(self.memory_advice(count, size, dim, available))
+        scratch = self.config.threads * self.thread_scratch_bytes(size, dim)
+        if available is not None and needed + scratch > available:
+            raise UserError(
+                f"the matrices ({_megabytes(needed)}) and the scratch space of "
+                f"{self.config.threads} training threads ({_megabytes(scratch)}) need "
+                f"{_megabytes(needed + scratch)} but only {_megabytes(available)} is "
+                f"available: lower --threads (now {self.config.threads}) or --size (now "
+                f"{dim}){' or --window' if self.config.batch else ''}")
+
+    def thread_scratch_bytes(self, size, dim):
+        """What each training thread allocates for itself (_train.ThreadState): its
+        vectors, the batched mode's contexts x dim errors, a copy of the Huffman tree's
+        top rows (twice), the softmax's scores."""
+        config = self.config
+        floats = 4 * dim + 64
+        if config.batch:
+            positions = config.batch_positions if config.negative > 0 else 1
+            contexts = min(2 * config.window + positions, MAX_SENTENCE)
+            outputs = max(config.negative + positions, _train.MAX_CODE_LENGTH)
+            floats += max(contexts * dim, 2 * contexts * 16) + 3 * contexts * outputs
+        if config.hs and config.threads > 1:
+            floats += 2 * min(2 ** HOT_DEPTH - 1, max(size - 1, 0)) * dim
+        if config.softmax:
+            floats += size
+        return 4 * floats
 
     def memory_advice(self, count, size, dim, available=None):
         have = f" but only {_megabytes(available)} is available" if available else ""
@@ -381,23 +455,25 @@ class _Job:
             yield
         except Stopped as stopped:
             if self.config.checkpoint and not hasattr(stopped, "notes"):
-                try:
-                    stopped.notes = [self.save_checkpoint(self.run_state)]
-                except (UserError, Stopped) as exc:
-                    stopped.notes = [f"no checkpoint saved ({exc})"]
+                with signals.deferred(stopping=True):  # a second signal: save it whole
+                    try:
+                        stopped.notes = [self.save_checkpoint(self.run_state)]
+                    except UserError as exc:
+                        stopped.notes = [f"no checkpoint saved ({exc})"]
             raise
 
     def save_checkpoint(self, run_state):
         """Write the checkpoint; returns a note telling how to resume."""
         config = self.config
+        cwd = os.getcwd()  # what the relative paths are relative to (see resume)
         if self.stage == "counting" or self.vocab is None or not self.matrices:
-            progress = {"stage": "counting"}
+            progress = {"stage": "counting", "cwd": cwd}
             model = Model(vocab=Vocab([b"</s>"], [0]), input_vectors=np.zeros((1, 1),
                           np.float32), options=dataclasses.asdict(config), progress=progress,
                           corpus_files=[f.to_json() for f in self.corpus.files])
         else:
             progress = {"stage": self.stage, "run": run_state.to_json(),
-                        "schedule_words": self.schedule_words}
+                        "schedule_words": self.schedule_words, "cwd": cwd}
             model = self.model(progress)
         save_model(config.checkpoint, model, what="checkpoint")
         return (f"checkpoint saved to {config.checkpoint} (continue with: w2v train "
@@ -425,9 +501,11 @@ class _Job:
         self.matrices = {name: getattr(checkpoint, name) for name in
                          ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
                          if getattr(checkpoint, name) is not None}
-        self.schedule_words = int(progress["schedule_words"])
         try:
+            self.schedule_words = _count(progress["schedule_words"])
             self.run_state = RunState.from_json(progress["run"])
+            if self.run_state.pass_number > self.config.iter:
+                raise ValueError(f"pass {self.run_state.pass_number} of {self.config.iter}")
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad progress "
                             f"record ({exc})") from None

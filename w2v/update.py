@@ -73,6 +73,9 @@ def continue_model(model: Model, corpus, config, progress=None) -> Continued:
                             "(add them with --update-vocab)")
         return Continued(model.vocab, matrices, model.huffman, schedule)
 
+    if not added_words and new_counts.sum() <= new_counts[0]:
+        raise UserError(f"no word of corpus {corpus} is in the model's vocabulary, and no "
+                        f"new word appears at least --min-count {config.min_count} times")
     old_size = len(model.vocab)
     merged = np.concatenate([model.vocab.counts + new_counts,
                              np.asarray(added_counts, np.int64)])

@@ -34,7 +34,13 @@ class WordNotFound(KeyError):
         self.word = word
 
     def __str__(self):
-        return f"not in the vocabulary: {self.word}"
+        return f"not in the vocabulary: {shown_word(self.word)}"
+
+
+def shown_word(word, most=100):
+    """A word for a message: at most `most` characters of it (a query can be huge)."""
+    word = str(word)
+    return word if len(word) <= most else f"{word[:most]}... ({len(word)} characters)"
 
 
 def load(path, binary=None, limit=None, vocab_path=None):
