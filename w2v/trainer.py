@@ -347,7 +347,7 @@ class _Job:
             positions = config.batch_positions if config.negative > 0 else 1
             contexts = min(2 * config.window + positions, MAX_SENTENCE)
             outputs = max(config.negative + positions, _train.MAX_CODE_LENGTH)
-            floats += max(contexts * dim, 2 * contexts * 16) + 3 * contexts * outputs
+            floats += max(contexts * dim, 8 * contexts) + 3 * contexts * outputs
         if config.hs and config.threads > 1:
             floats += 2 * min(2 ** HOT_DEPTH - 1, max(size - 1, 0)) * dim
         if config.softmax:
