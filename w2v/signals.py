@@ -45,21 +45,13 @@ def _raise_stopped(signum, frame):
 
 
 @contextlib.contextmanager
-def stop_on_signals():
-    """Within the block, every terminating signal not ignored at start raises Stopped."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers (main() called from a thread)
-        return
+def _handled_by(signums, handler):
+    """Within the block, `handler` handles each of `signums` (those it can be set for);
+    their previous handlers come back after it."""
     previous = {}
-    for signum in terminating_signals():
+    for signum in signums:
         try:
-            current = signal.getsignal(signum)
-        except (OSError, ValueError):
-            continue
-        if current not in (signal.SIG_DFL, signal.default_int_handler):
-            continue  # ignored (nohup, a background job) or handled by our host program
-        try:
-            previous[signum] = signal.signal(signum, _raise_stopped)
+            previous[signum] = signal.signal(signum, handler)
         except (OSError, ValueError, RuntimeError):
             pass
     try:
@@ -67,6 +59,28 @@ def stop_on_signals():
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def _handlers_now(signums):
+    """(signum, current handler) for each of `signums` whose handler can be read."""
+    for signum in signums:
+        try:
+            yield signum, signal.getsignal(signum)
+        except (OSError, ValueError):
+            continue
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Within the block, every terminating signal not ignored at start raises Stopped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers (main() called from a thread)
+        return
+    # a signal ignored (nohup, a background job) or handled by our host program is left
+    default = [signum for signum, current in _handlers_now(terminating_signals())
+               if current in (signal.SIG_DFL, signal.default_int_handler)]
+    with _handled_by(default, _raise_stopped):
+        yield
 
 
 @contextlib.contextmanager
@@ -80,17 +94,9 @@ def deferred(stopping=False):
         yield
         return
     noted = []
-    previous = {}
-    for signum in terminating_signals():
-        try:
-            if signal.getsignal(signum) is _raise_stopped:
-                previous[signum] = signal.signal(signum, lambda n, frame: noted.append(n))
-        except (OSError, ValueError, RuntimeError):
-            pass
-    try:
+    ours = [signum for signum, current in _handlers_now(terminating_signals())
+            if current is _raise_stopped]
+    with _handled_by(ours, lambda signum, frame: noted.append(signum)):
         yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     if noted and not stopping:
         _raise_stopped(noted[0], None)
