@@ -6,6 +6,9 @@
  * train_kernels.c picks one at run time from the CPU's features (see w2v_kernel). */
 #include <math.h>
 #include <string.h>
+#if W2V_VEC == 16 && defined(__x86_64__)
+#include <immintrin.h>  /* the AVX-512 copy gathers table values (hs_gradients) */
+#endif
 
 #include "train_common.h"
 
@@ -273,6 +276,59 @@ static inline double loss_outside(real f, int label) {
     return f;
 }
 
+/* Hierarchical softmax's gradients (times alpha) for n nodes of a path, from their
+ * scores f (g may be f itself), and their loss: word2vec.c's table lookups, no update
+ * outside (-6, 6) (g = 0 there; NaN too). With 16-float vectors, sixteen nodes at once:
+ * the table values are gathered and the same float operations give the same gradients;
+ * the loss terms are the same, summed in another order. */
+static inline double hs_gradients(const w2v_model *m, const real *f, const uint8_t *code,
+                                  int n, real alpha, real *g) {
+    double loss = 0;
+    int d = 0;
+#if W2V_VEC == 16 && defined(__x86_64__)
+    const __m512 low = _mm512_set1_ps(-W2V_MAX_EXP), high = _mm512_set1_ps(W2V_MAX_EXP);
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1);
+    __m512d sum = _mm512_setzero_pd();
+    for (; d < n; d += 16) {
+        const __mmask16 lanes = n - d >= 16 ? 0xFFFF : (__mmask16)((1u << (n - d)) - 1);
+        const __m512 x = _mm512_maskz_loadu_ps(lanes, f + d);
+        const __m512 label = _mm512_sub_ps(  /* 1 - code[d], as a float */
+            one, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code + d))));
+        const __mmask16 inside = _mm512_cmp_ps_mask(x, low, _CMP_GT_OQ) &
+                                 _mm512_cmp_ps_mask(x, high, _CMP_LT_OQ) & lanes;
+        const __m512i i = _mm512_maskz_cvttps_epi32(  /* sigmoid_index */
+            inside, _mm512_mul_ps(_mm512_add_ps(x, high), _mm512_set1_ps(SIGMOID_SCALE)));
+        const __m512 sigmoid = _mm512_mask_i32gather_ps(zero, inside, i, m->sigmoid_table, 4);
+        _mm512_mask_storeu_ps(g + d, lanes, _mm512_maskz_mul_ps(
+            inside, _mm512_sub_ps(label, sigmoid), _mm512_set1_ps(alpha)));
+        const __mmask16 positive = _mm512_cmp_ps_mask(label, zero, _CMP_NEQ_OQ);
+        __m512 log = _mm512_mask_i32gather_ps(zero, inside & positive, i,
+                                              m->log_sigmoid_table, 4);
+        log = _mm512_mask_i32gather_ps(log, inside & ~positive, i, m->log_one_minus_table, 4);
+        /* outside: loss_outside, max(0, f or -f by the label), NaN kept */
+        const __m512 signed_f = _mm512_mask_sub_ps(x, positive, zero, x);
+        const __m512 term = _mm512_mask_sub_ps(_mm512_maskz_max_ps(lanes, zero, signed_f),
+                                               inside, zero, log);
+        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(_mm512_castps512_ps256(term)));
+        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(
+            _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(term), 1))));
+    }
+    loss = _mm512_reduce_add_pd(sum);
+#endif
+    for (; d < n; d++) {
+        int label = 1 - code[d];
+        if (!(f[d] > -W2V_MAX_EXP && f[d] < W2V_MAX_EXP)) {
+            loss += loss_outside(f[d], label);
+            g[d] = 0;
+            continue;
+        }
+        int i = sigmoid_index(f[d]);
+        loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
+        g[d] = (label - m->sigmoid_table[i]) * alpha;
+    }
+    return loss;
+}
+
 static inline void prefetch_row(const real *row, int dim) {
     const char *p = (const char *)row, *end = (const char *)(row + dim);
     for (; p < end; p += 64) __builtin_prefetch(p);
@@ -296,23 +352,16 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
                                             : m->hs_vectors + (int64_t)point[d] * dim;
     }
     dots(in, rows, len, dim, f);
-    double loss = 0;  /* kept in a register, added once */
+    t->loss += hs_gradients(m, f, code, len, alpha, g);
+    /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns): those nodes
+     * (NaN too) leave the list */
     int active = 0;
     for (int d = 0; d < len; d++) {
-        int label = 1 - code[d];
-        /* word2vec.c skips the update outside [-6, 6] for hs (but not for ns); written
-         * so that NaN is skipped too and never reaches the table index */
-        if (!(f[d] > -W2V_MAX_EXP && f[d] < W2V_MAX_EXP)) {
-            loss += loss_outside(f[d], label);
-            continue;
-        }
-        int i = sigmoid_index(f[d]);
-        loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
-        g[active] = (label - m->sigmoid_table[i]) * alpha;
+        if (!(f[d] > -W2V_MAX_EXP && f[d] < W2V_MAX_EXP)) continue;
+        g[active] = g[d];
         rows[active++] = rows[d];
     }
     logistic_updates(in, rows, g, active, t->hidden_error, dim);
-    t->loss += loss;
 }
 
 /* The rows of a word's Huffman path, fetched ahead of their use. */
@@ -545,18 +594,6 @@ static inline real ns_gradient(const w2v_model *m, real f, int label, real alpha
     return (label - m->sigmoid_table[i]) * alpha;
 }
 
-/* word2vec.c's hierarchical-softmax gradient: none outside [-6, 6]. */
-static inline real hs_gradient(const w2v_model *m, real f, int label, real alpha,
-                               double *loss) {
-    if (!(f > -W2V_MAX_EXP && f < W2V_MAX_EXP)) {
-        *loss += loss_outside(f, label);
-        return 0;
-    }
-    int i = sigmoid_index(f);
-    *loss -= label ? m->log_sigmoid_table[i] : m->log_one_minus_table[i];
-    return (label - m->sigmoid_table[i]) * alpha;
-}
-
 /* err[i] = sum_j G[i][j] O[j] for the k inputs (the old O), then O[j] += sum_i G[i][j]
  * I[i] (the old I), then I[i] += err[i]. Rows may repeat (a word twice in a window, a
  * noise word drawn twice): every delta is then added, none lost. */
@@ -743,8 +780,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
         for (int i = 0; i < k; i++) {
             real *g = G + (int64_t)i * n;
             dots(in[i], out, n, dim, g);  /* the scores, turned into gradients */
-            for (int d = 0; d < n; d++)
-                g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, loss);
+            *loss += hs_gradients(m, g, code, n, alpha, g);
         }
         batch_update(in, k, out, n, G, t->batch_err, dim);
         return;
@@ -754,11 +790,8 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
     scores(in, k, out, n, G, n, dim);
     for (int u = 0; u < k; u++) {
         real *g = G + (int64_t)u * n;
-        for (int d = 0; d < n; d++) {
-            double unit_loss = 0;
-            g[d] = hs_gradient(m, g[d], 1 - code[d], alpha, &unit_loss) * weight[u];
-            *loss += unit_loss * weight[u];
-        }
+        *loss += hs_gradients(m, g, code, n, alpha, g) * weight[u];
+        for (int d = 0; d < n; d++) g[d] *= weight[u];
     }
     batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_zero, t->batch_sink, dim);
 }
