@@ -378,6 +378,19 @@ def test_huge_but_valid_counts_train(tmp_path, corpus):
     assert code in (0, 1)  # finishes (or diverges with a message): no crash, no hang
 
 
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_a_vocabulary_that_lists_no_word_of_the_corpus_is_an_error(tmp_path, corpus, capsys,
+                                                                  threads):
+    """Every word unknown: nothing would be trained, and untrained vectors written."""
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("</s> 400\nnowhere 9\nelse 7\n")
+    out = tmp_path / "v.txt"
+    args = ["train", str(corpus), "--read-vocab", str(vocab), "-o", str(out), *FAST]
+    err = one_error_line(capsys, main(args[:-3] + ["--threads", threads, "--quiet"]), 1)
+    assert "read no word of the vocabulary" in err and str(vocab) in err
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------- magnitudes
 
 BAD_VALUES = [
