@@ -559,6 +559,45 @@ def test_a_model_larger_than_the_file_size_limit_leaves_the_old_one(tmp_path, co
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "m.model"]
 
 
+@pytest.mark.parametrize("failing", ["--save-model", "--save-vocab", "-o"])
+def test_a_failing_output_replaces_none_of_the_run_s_files(tmp_path, corpus, capsys, failing):
+    """The outputs of a run are one set: a later one failing (a full disk) must not leave
+    new vectors beside the old model, or a new vocabulary beside old vectors."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    files = {"-o": tmp_path / "v.txt", "--save-vocab": tmp_path / "vocab.txt",
+             "--save-model": tmp_path / "m.model"}
+    args = ["train", str(corpus), *FAST]
+    for option, path in files.items():
+        path.write_bytes(b"old " + option.encode())
+        args += [option, "/dev/full" if option == failing else str(path)]
+    one_error_line(capsys, main(args), 1)
+    for option, path in files.items():
+        assert path.read_bytes() == b"old " + option.encode(), option
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corpus.txt", "m.model", "v.txt", "vocab.txt"]
+
+
+def test_a_model_too_large_for_the_disk_leaves_the_old_vectors(tmp_path, corpus):
+    """The same with regular files: the model (written last, 72 KB) exceeds the file size
+    limit, which the binary vectors (36 KB) and the vocabulary do not."""
+    out, vocab, model = tmp_path / "v.txt", tmp_path / "vocab.txt", tmp_path / "m.model"
+    for path in (out, vocab, model):
+        path.write_bytes(b"old")
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE,"
+         " (60000, 60000)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", str(out), "--save-vocab", str(vocab), "--save-model",
+         str(model), "--binary", "--size", "300", *FAST[2:]],
+        env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT),
+        capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr == f"w2v: error: cannot write {model}: File too large\n"
+    assert out.read_bytes() == vocab.read_bytes() == model.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corpus.txt", "m.model", "v.txt", "vocab.txt"]
+
+
 @pytest.mark.parametrize("closed", [0, 1])
 def test_closed_stdin_or_stdout_for_queries(vectors_file, closed):
     process = w2v_process("similar", vectors_file, stdout=subprocess.PIPE if closed != 1 else None,

@@ -19,7 +19,8 @@ or a FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written in place i
 cannot be replaced, and renaming a file over it would destroy it. `atomic_outputs` does
 the same for a pair of files that belong together (a .npy matrix and its word list): both
 are written before either is renamed, and if the second rename fails the first target is
-restored.
+restored. Within `replaced_together()`, every output written is part of one such set
+(a training run's vectors, vocabulary and model).
 
 Each temporary file is locked (flock) by the process writing it. A run killed with
 SIGKILL cannot remove its file, so every later write of the same output first removes
@@ -34,9 +35,11 @@ import lzma
 import os
 import secrets
 import stat
+import threading
 import time
 import zipfile
 
+from . import signals
 from .errors import UsageError, UserError
 
 TEMP_MARK = ".w2v-"
@@ -46,6 +49,9 @@ STALE_AFTER_SECONDS = 60  # a temporary file younger than this may be being crea
 # interruption ("not written: vectors.bin; written before the stop: vocab.txt").
 _planned = []
 _written = []
+# Per thread, the outputs of the set being written (see replaced_together): two
+# threads of a program using the library each have their own.
+_sets = threading.local()
 
 
 def forget_outputs():
@@ -216,9 +222,44 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
                     os.fsync(raw.fileno())
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
+        pending = getattr(_sets, "pending", None)
+        if pending is not None and what != "checkpoint":
+            # part of a set (see replaced_together): renamed with the others, at its end
+            pending.append((targets, temps, stack.pop_all()))
+            return
+        _commit(targets, temps, record=what != "checkpoint")
+
+
+@contextlib.contextmanager
+def replaced_together():
+    """Within the block, the outputs written (atomic_output, atomic_outputs; checkpoints
+    excepted) are one set: each is written whole to its temporary file, and they are
+    renamed over their targets together when the block ends without an error (a failed
+    rename undoes the earlier ones). After an error or a signal none is replaced, so a
+    training run never leaves new vectors beside an old model or vocabulary. Devices
+    and FIFOs are written in place as they come, since they cannot wait."""
+    if getattr(_sets, "pending", None) is not None:  # within an outer set: part of it
+        yield
+        return
+    _sets.pending = pending = []
+    try:
+        yield
+        _sets.pending = None
+        _commit([t for entry in pending for t in entry[0]],
+                [temp for entry in pending for temp in entry[1]], record=True)
+    finally:
+        _sets.pending = None
+        for _, _, stack in reversed(pending):
+            stack.close()  # closes and removes the temporary files not renamed
+
+
+def _commit(targets, temps, record):
+    """Rename the temporary files over their targets, all of them even if a signal comes
+    meanwhile (it is raised after), and note them as written."""
+    with signals.deferred():
         _replace_together(targets, temps)
-    if what != "checkpoint":
-        _written.extend(t.path for t in targets)
+        if record:
+            _written.extend(t.path for t in targets)
 
 
 class _ZipMember:

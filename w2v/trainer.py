@@ -29,7 +29,7 @@ from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
 from .inputs import check_readable, is_regular, spooled
 from .model import Huffman, Model, load_model, save_model
-from .outputs import check_outputs
+from .outputs import check_outputs, replaced_together
 from .progress import Progress, Stopwatch
 from .run import PassStats, RunState, TrainingRun, _count
 from .vocab import Vocab
@@ -141,6 +141,8 @@ def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None)
     with job.open_corpus():
         job.stage = "counting"
         job.prepare_vocabulary()
+    if config.save_vocab:
+        job.vocab.save(config.save_vocab)
     return job.vocab
 
 
@@ -284,8 +286,6 @@ class _Job:
             self.info(f"Vocab size: {len(self.vocab)}")
             self.info(f"Words in train file: {self.schedule_words}")
         config.check_vocabulary_size(len(self.vocab), self.schedule_words)
-        if config.save_vocab:
-            self.vocab.save(config.save_vocab)
 
     def counting_progress(self):
         watch, last, config = Stopwatch(), [0.0], self.config
@@ -421,19 +421,30 @@ class _Job:
                                 f"{self.config.starting_alpha:g})")
 
     def write_outputs(self, result):
+        """The run's files, replaced as a set (see outputs.replaced_together): all of them,
+        or after a failure none, so that new vectors never sit beside an old model or
+        vocabulary. The vocabulary is written here, at the end, for the same reason."""
         config = self.config
-        if config.output:
-            vectors = result.vectors_to_write(config.output_vectors)
-            if config.classes:
-                from .classes import word_classes, write_classes
-                write_classes(config.output, self.vocab.words,
-                              word_classes(vectors, config.classes))
-            else:
-                write_vectors(config.output, self.vocab.words, vectors, binary=config.binary)
-            self.info(f"Wrote {config.output}")
-        if config.save_model:
-            save_model(config.save_model, result.model)
-            self.info(f"Wrote model {config.save_model}")
+        written = []
+        with replaced_together():
+            if config.save_vocab:
+                self.vocab.save(config.save_vocab)
+                written.append(f"vocabulary {config.save_vocab}")
+            if config.output:
+                vectors = result.vectors_to_write(config.output_vectors)
+                if config.classes:
+                    from .classes import word_classes, write_classes
+                    write_classes(config.output, self.vocab.words,
+                                  word_classes(vectors, config.classes))
+                else:
+                    write_vectors(config.output, self.vocab.words, vectors,
+                                  binary=config.binary)
+                written.append(f"{'classes' if config.classes else 'vectors'} {config.output}")
+            if config.save_model:
+                save_model(config.save_model, result.model)
+                written.append(f"model {config.save_model}")
+        for note in written:
+            self.info(f"Wrote {note}")
 
     # ------------------------------------------------------------------ checkpoints
 
