@@ -15,6 +15,7 @@ import w2v
 from w2v import corpus as corpus_module
 from w2v import formats, run
 from w2v.cli import main
+from w2v.errors import UserError
 from w2v.model import load_model
 
 from conftest import planted_corpus
@@ -130,6 +131,42 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
         assert code in (1, 2), err
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "w.txt").exists()
+
+
+@pytest.mark.parametrize("removed", [
+    ("ns_vectors.npy",), ("hs_vectors.npy",),
+    ("hs_vectors.npy", "huffman_lengths.npy", "huffman_codes.npy", "huffman_points.npy")])
+def test_a_model_without_a_matrix_it_was_trained_with_is_damaged(tmp_path, corpus, capsys,
+                                                                  removed):
+    """Continuing it would start those output vectors again from zero, silently."""
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--hs", *FAST]) == 0
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            if name not in removed:
+                archive.writestr(name, content)
+    capsys.readouterr()
+    code = main(["train", str(corpus), "--from-model", str(path), "-o",
+                 str(tmp_path / "w.txt"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("w2v: error: ") and err.count("\n") == 1, err
+    assert "is damaged" in err and f"{removed[0]} is missing" in err, err
+    assert not (tmp_path / "w.txt").exists()
+    with pytest.raises(UserError, match="is missing"):
+        load_model(path)
+
+
+def test_continuing_with_an_objective_the_model_lacks_says_so(tmp_path, corpus, capsys):
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--hs", "--negative", "0", *FAST]) == 0
+    capsys.readouterr()
+    assert main(["train", str(corpus), "--from-model", str(path), "-o",
+                 str(tmp_path / "w.txt"), "--negative", "3", *FAST[:-1], "--debug", "1"]) == 0
+    assert "has no output vectors for --negative 3: they start" in capsys.readouterr().err
 
 
 def _rewrite(path, change):

@@ -28,7 +28,7 @@ from .corpus import Corpus, FileState
 from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
 from .inputs import check_readable, is_regular, spooled
-from .model import Huffman, Model, load_model, save_model
+from .model import Huffman, Model, load_model, save_model, trained_matrices
 from .outputs import check_outputs, replaced_together
 from .progress import Progress, Stopwatch
 from .run import PassStats, RunState, TrainingRun, _count
@@ -270,6 +270,12 @@ class _Job:
             self.schedule_words = continued.schedule_words
             if config.update_vocab:
                 self.info(f"Added {continued.added} words new to the model")
+            fresh = [option for name, option in
+                     trained_matrices(dataclasses.asdict(config)).items()
+                     if name not in self.matrices]
+            if fresh:
+                self.info(f"warning: model {config.from_model} has no output vectors for "
+                          f"{' and '.join(fresh)}: they start from zero")
         elif config.read_vocab:
             self.vocab = Vocab.read(config.read_vocab, min_count=config.min_count)
         else:
