@@ -73,8 +73,11 @@ class Vectors:
         self.words = [decode_word(w) for w in words]
         self.vectors = vectors
         self._index = {}
+        self._repeats = {}  # the first row of a word listed again -> its later rows
         for row, word in enumerate(self.words):
-            self._index.setdefault(word, row)  # a repeated word: the first (most frequent) wins
+            first = self._index.setdefault(word, row)  # the first (most frequent) wins
+            if first != row:
+                self._repeats.setdefault(first, []).append(row)
         self._unit = None
 
     load = staticmethod(load)
@@ -94,6 +97,13 @@ class Vectors:
     def __getitem__(self, word):
         """The vector of `word` (a row of `vectors`, not a copy)."""
         return self.vectors[self.index(word)]
+
+    @property
+    def repeated_words(self):
+        """The words listed more than once (word2vec.c's tools accept such files too):
+        each is looked up by its first row, and none of its rows answers a query it is
+        in."""
+        return [self.words[row] for row in self._repeats]
 
     @property
     def dim(self):
@@ -170,7 +180,7 @@ class Vectors:
         unit = self._candidates(restrict)
         cos_a, cos_b, cos_c = ((unit @ self.unit_vectors[r] + 1) / 2 for r in rows)
         scores = cos_b * cos_c / (cos_a + COSMUL_EPSILON)
-        return self._top(scores, topn, exclude=rows)
+        return self._top(scores, topn, exclude=self._with_repeats(rows))
 
     def nearest(self, vector, topn=10, exclude=(), restrict=None):
         """The `topn` words whose unit vectors have the largest cosine with `vector`,
@@ -197,7 +207,11 @@ class Vectors:
                 row = self.index(item)
                 exclude.append(row)
                 total += weight * self.unit_vectors[row]
-        return total, exclude
+        return total, self._with_repeats(exclude)
+
+    def _with_repeats(self, rows):
+        """`rows` and the later rows of their words (a word listed more than once)."""
+        return list(rows) + [r for row in rows for r in self._repeats.get(row, ())]
 
     def _top(self, scores, topn, exclude):
         scores = np.array(scores, dtype=np.float32)
