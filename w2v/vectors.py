@@ -156,11 +156,13 @@ class Vectors:
         words' unit vectors minus the `negative` ones (word2vec.c's distance, for one
         or several words), the input words excluded: a list of (word, cosine).
 
-        `positive` is a word or a list of words (or vectors); `restrict` considers only
-        the first `restrict` (most frequent) words as answers.
+        `positive` and `negative` are each a word or a list of words (or vectors);
+        `restrict` considers only the first `restrict` (most frequent) words as answers.
         """
         if isinstance(positive, (str, bytes, np.ndarray)):
             positive = [positive]
+        if isinstance(negative, (str, bytes, np.ndarray)):
+            negative = [negative]  # one word, not its letters
         query, exclude = self._combine([(p, 1.0) for p in positive] +
                                        [(n, -1.0) for n in negative])
         return self.nearest(query, topn, exclude=exclude, restrict=restrict)
