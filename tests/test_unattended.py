@@ -491,6 +491,18 @@ def test_grown_tree_keeps_every_old_path():
     assert inner == set(range(old + new - 1))
 
 
+def test_a_tied_model_s_output_vectors_are_its_one_matrix(tmp_path, corpus):
+    """As `w2v train --tied --output-vectors output` writes them."""
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--tied", "--output-vectors", "output", "--threads", "1",
+                 *FAST]) == 0
+    model = load_model(path)
+    written = w2v.load(str(tmp_path / "v.txt"))
+    np.testing.assert_allclose(model.vectors("output").vectors, written.vectors, atol=1e-6)
+    np.testing.assert_allclose(model.vectors("sum").vectors, 2 * model.input_vectors)
+
+
 def test_continue_without_update_keeps_the_vocabulary(tmp_path, corpus, capsys):
     assert main(["train", str(corpus), "-o", str(tmp_path / "v1.txt"), "--save-model",
                  str(tmp_path / "m"), "--threads", "1", *FAST]) == 0

@@ -94,6 +94,8 @@ class Model:
         """The word vectors as a w2v.Vectors (input, output or their sum)."""
         from .vectors import Vectors
         output = self.ns_vectors if self.ns_vectors is not None else self.softmax_vectors
+        if output is None and self.options.get("tied") is True:
+            output = self.input_vectors  # one matrix in both roles (--tied)
         if which != "input" and output is None:
             raise UserError(f"this model has no output vectors (trained with hierarchical "
                             f"softmax only): '{which}' vectors are not available")
