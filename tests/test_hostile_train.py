@@ -468,6 +468,39 @@ def test_training_from_a_fifo_or_stdin_equals_training_from_the_file(tmp_path, c
         ["corpus.txt", "f.txt", "fifo", "ref.txt", "s.txt"]
 
 
+def test_a_pipe_is_not_copied_into_dev_beside_an_output_written_in_place(
+        tmp_path, corpus, monkeypatch, output="/dev/null"):
+    """The copy of a pipe goes beside the first output that is a file, else in the
+    temporary directory: never /dev (memory, and not writable by a user)."""
+    from w2v import inputs
+    used = []
+    original = inputs.temporary_file
+
+    def temporary_file(beside, purpose="scratch"):
+        used.append(os.path.realpath(beside))
+        return original(beside, purpose)
+    monkeypatch.setattr(inputs, "temporary_file", temporary_file)
+    monkeypatch.setattr(sys, "stdin", open(corpus, "rb"))  # not a regular file: a pipe
+    read, write = os.pipe()
+    os.write(write, corpus.read_bytes())
+    os.close(write)
+    monkeypatch.setattr(sys.stdin, "fileno", lambda: read)
+    try:
+        assert main(["train", "-", "-o", output, *FAST]) == 0
+    finally:
+        os.close(read)
+    assert used and not any(p.startswith("/dev/") for p in used), used
+    del used[:]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").write(corpus.read_bytes()))
+    writer.start()
+    assert main(["train", str(fifo), "-o", output, "--save-model", str(tmp_path / "m"),
+                 *FAST]) == 0
+    writer.join()
+    assert used == [str(tmp_path / "m")]
+
+
 def test_a_proc_file_is_read_as_a_stream(tmp_path, capsys):
     """/proc files tell a size of 0 and make their text when read: counted as an empty
     corpus before. They are copied once, like a pipe."""

@@ -29,7 +29,7 @@ from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
 from .inputs import check_readable, is_regular, spooled
 from .model import Huffman, Model, load_model, save_model, trained_matrices
-from .outputs import check_outputs, replaced_together
+from .outputs import Target, check_outputs, replaced_together
 from .progress import Progress, Stopwatch
 from .run import PassStats, RunState, TrainingRun, _count
 from .vocab import Vocab
@@ -226,8 +226,11 @@ class _Job:
         """The corpus, with pipes and devices copied to temporary files (they can be read
         once only, training reads the text 1 + passes times)."""
         config = self.config
+        # Beside the first output that is a file (same file system, swept by its next
+        # run); not beside a device or FIFO written in place (-o /dev/null): that would
+        # copy the corpus into /dev (memory, or refused to a user who is not root).
         first_output = next((p for p in (config.output, config.save_model, config.save_vocab)
-                             if p), None)
+                             if p and not Target(p, "output").in_place), None)
         beside = first_output or os.path.join(tempfile.gettempdir(), "w2v")
         with contextlib.ExitStack() as stack:
             paths = [stack.enter_context(spooled(path, beside, progress=self.info))
