@@ -122,6 +122,26 @@ def test_character_devices_and_links_to_them_are_written_in_place(tmp_path, corp
     assert os.path.islink(tmp_path / "null-link")
 
 
+def test_dev_stdout_appended_to_a_file_is_appended_to_not_replaced(tmp_path, corpus):
+    """`-o /dev/stdout >> log.txt` writes through the shell's descriptor: the log keeps
+    its lines (renaming a new file over it lost them, and `>` is truncated already)."""
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"previous line\n")
+    for command in (["train", corpus, "-o", "/dev/stdout", *FAST],
+                    ["phrases", corpus, "/dev/fd/1", "--quiet"]):
+        with open(log, "ab") as stdout:
+            assert w2v_process(*command, stdout=stdout).wait(timeout=60) == 0
+    lines = log.read_bytes().split(b"\n")
+    assert lines[0] == b"previous line" and lines[1] == b"31 10", lines[:2]
+    assert len(lines) == 1 + 32 + 400 + 1  # the line, the vectors, the phrases, b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "log.txt"]
+    with open(log, "ab") as stdout:  # the same file as the corpus: refused, untouched
+        before = log.read_bytes()
+        assert w2v_process("train", log, "-o", "/dev/stdout", *FAST,
+                           stdout=stdout, stderr=subprocess.DEVNULL).wait(timeout=60) == 2
+    assert log.read_bytes() == before
+
+
 def test_a_fifo_receives_the_vectors(tmp_path, corpus):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

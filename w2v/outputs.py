@@ -33,6 +33,7 @@ import gzip
 import io
 import lzma
 import os
+import re
 import secrets
 import stat
 import threading
@@ -79,32 +80,60 @@ class Target:
         self.path = os.fspath(path)
         self.what = what
         self.real = os.path.realpath(self.path)  # through symbolic links
+        self.descriptor = False  # a file named through a file descriptor (/dev/stdout)
         try:
             self.status = os.stat(self.real)
         except FileNotFoundError:
             self.status = None
             # /dev/stdout (/dev/fd/N) on a pipe resolves to "pipe:[N]", no file; the
             # kernel's own link still leads to the pipe, written in place like a FIFO.
+            # On a deleted file it resolves to "/tmp/#123 (deleted)": the same.
             try:
                 status = os.stat(self.path)
             except OSError:
                 status = None
             if status is not None and (stat.S_ISFIFO(status.st_mode)
-                                       or stat.S_ISCHR(status.st_mode)):
+                                       or stat.S_ISCHR(status.st_mode)
+                                       or _through_descriptor(self.path)):
                 self.real, self.status = self.path, status
         except OSError as exc:
             raise UserError(f"cannot write {what} {self.path}: {exc.strerror}") from None
+        if self.status is not None and stat.S_ISREG(self.status.st_mode) \
+                and _through_descriptor(self.path):
+            # `-o /dev/stdout >> log.txt`: the file the shell opened, written through
+            # that link with its redirection (appended to), never renamed over.
+            self.real, self.descriptor = self.path, True
 
     @property
     def in_place(self):
-        """True for a character device or a FIFO: written as it is, never replaced."""
+        """True for a character device, a FIFO, or a file named through a file
+        descriptor: written as it is, never replaced."""
         return self.status is not None and (stat.S_ISCHR(self.status.st_mode)
-                                            or stat.S_ISFIFO(self.status.st_mode))
+                                            or stat.S_ISFIFO(self.status.st_mode)
+                                            or self.descriptor)
 
     def identity(self):
         if self.status is not None:
             return ("inode", self.status.st_dev, self.status.st_ino)
         return ("path", self.real)
+
+
+_DESCRIPTORS = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd")
+
+
+def _through_descriptor(path):
+    """True when `path` leads through a process's file descriptor link: /dev/stdout,
+    /dev/fd/N, /proc/self/fd/N (the file a shell opened for `> file` or `>> file`)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        if _DESCRIPTORS.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return False
 
 
 def check_output(path, what="output"):
@@ -290,8 +319,11 @@ _COMPRESSORS = {  # mtime 0: the same content gives the same bytes
 
 
 def _open_in_place(target):
+    # A regular file reached through a descriptor is appended to: reopened with "wb" it
+    # would lose what the shell's `>>` (or earlier writers to the same stdout) put there.
+    mode = "ab" if target.descriptor else "wb"
     try:
-        return _StreamWriter(open(target.real, "wb"))
+        return _StreamWriter(open(target.real, mode))
     except OSError as exc:
         raise UserError(f"cannot write {target.what} {target.path}: {exc.strerror}") from None
 
