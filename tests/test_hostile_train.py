@@ -411,6 +411,18 @@ def test_a_vocabulary_that_lists_no_word_of_the_corpus_is_an_error(tmp_path, cor
     assert not out.exists()
 
 
+@pytest.mark.parametrize("text", ["a\nb\nc\na\nb\n" * 50, "a\n" * 100])
+def test_a_corpus_with_nothing_to_predict_is_an_error(tmp_path, capsys, text):
+    """One word per line: every pass makes no prediction, the vectors stay as they
+    started; exit 0 with them was silently useless."""
+    corpus = tmp_path / "single.txt"
+    corpus.write_text(text)
+    out = tmp_path / "v.txt"
+    err = one_error_line(capsys, main(["train", str(corpus), "-o", str(out), *FAST]), 1)
+    assert "training made no prediction in 2 passes" in err
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------- magnitudes
 
 BAD_VALUES = [

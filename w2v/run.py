@@ -210,6 +210,7 @@ class TrainingRun:
         self.reader = None
         self.words_trained = 0
         self.first_pass = self.last_pass = None  # summaries kept: O(1), whatever --iter
+        self.examples_seen = 0       # predictions of the passes reported so far
 
     # ------------------------------------------------------------------ main thread
 
@@ -279,6 +280,13 @@ class TrainingRun:
                                 "loss is no longer a finite number; lower --alpha (it was "
                                 f"{self.config.starting_alpha:g})") from None
             raise failure
+        if self.examples_seen == 0 and self.state.pass_number == 0 and not self.state.cursors:
+            # every pass, from the first, made no prediction: the vectors would be
+            # written as they started, untrained
+            raise UserError(f"training made no prediction in {self.config.iter} passes over "
+                            f"corpus {self.corpus}: no sentence has two words of the "
+                            "vocabulary (one word per line?), or --sample discarded them; "
+                            "nothing was learnt")
         return watch.elapsed()
 
     def _halt(self):
@@ -510,6 +518,7 @@ class TrainingRun:
                 del self.passes[number]
                 if p.examples:
                     self.last_loss = p.average_loss
+                self.examples_seen += p.examples
                 if self.first_pass is None:
                     self.first_pass = p
                 self.last_pass = p
