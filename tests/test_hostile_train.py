@@ -533,6 +533,25 @@ def test_a_pipe_is_not_copied_into_dev_beside_an_output_written_in_place(
     assert used == [str(tmp_path / "m")]
 
 
+def test_a_stream_named_twice_as_corpus_is_refused_not_waited_for(tmp_path, corpus):
+    """`fifo fifo` waited forever for a second writer; `- -` trained on the text once."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for args in ([fifo, fifo], ["-", "/dev/stdin"], ["-", "-"]):
+        process = w2v_process("train", *args, "-o", tmp_path / "v.txt", *FAST,
+                              stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            err = process.communicate(corpus.read_bytes(), timeout=60)[1].decode()
+        finally:
+            process.kill()  # (it waited for ever, for a second writer of the FIFO)
+            process.wait()
+        assert process.returncode == 2 and "can be read only once" in err, err
+        assert err.count("\n") == 1
+    assert main(["train", str(corpus), str(corpus), "-o", str(tmp_path / "v.txt"),
+                 *FAST]) == 0  # a file may be read twice
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "fifo", "v.txt"]
+
+
 def test_a_proc_file_is_read_as_a_stream(tmp_path, capsys):
     """/proc files tell a size of 0 and make their text when read: counted as an empty
     corpus before. They are copied once, like a pipe."""

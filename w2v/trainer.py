@@ -27,7 +27,7 @@ from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
 from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
-from .inputs import check_readable, is_regular, spooled
+from .inputs import check_readable, is_regular, is_stdin, spooled
 from .model import Huffman, Model, load_model, save_model, trained_matrices
 from .outputs import Target, check_outputs, replaced_together
 from .progress import Progress, Stopwatch
@@ -126,6 +126,26 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
     return _Job(config, progress, resume_from=checkpoint).run()
 
 
+def _check_read_once_inputs(paths):
+    """UsageError for a pipe, FIFO or device named twice as corpus (`- -`, `fifo fifo`):
+    the first copy takes all its text, and the second would read nothing (standard
+    input at its end) or wait forever for a writer (a FIFO opened again)."""
+    seen = {}
+    for path in paths:
+        if not isinstance(path, str) or is_regular(path):
+            continue
+        try:
+            status = os.fstat(0) if is_stdin(path) else os.stat(path)
+        except OSError:
+            continue  # reported when it is read
+        key = (status.st_dev, status.st_ino)
+        if key in seen:
+            raise UsageError(f"corpus {path} is the same stream as corpus {seen[key]}, "
+                             "which can be read only once: name it once, or save it to a "
+                             "file first")
+        seen[key] = path
+
+
 def _resolved(path, directory):
     """`path` taken relative to `directory` (a non-path is left for validation to name)."""
     if isinstance(path, str) and path and path != "-" and not os.path.isabs(path):
@@ -214,6 +234,7 @@ class _Job:
         check_outputs(outputs, inputs,
                       same_file_allowed={("model", "model file"), ("checkpoint", "checkpoint")}
                       if self.resume_from else {("model", "model file")})
+        _check_read_once_inputs(config.corpus)
         if config.checkpoint:
             for path in config.corpus:
                 check_readable(path, "corpus")  # a missing file is not a pipe
