@@ -283,7 +283,8 @@ class TrainingRun:
         if self.examples_seen == 0 and self.state.pass_number == 0 and not self.state.cursors:
             # every pass, from the first, made no prediction: the vectors would be
             # written as they started, untrained
-            raise UserError(f"training made no prediction in {self.config.iter} passes over "
+            passes = f"{self.config.iter} pass{'es' if self.config.iter > 1 else ''}"
+            raise UserError(f"training made no prediction in {passes} over "
                             f"corpus {self.corpus}: no sentence has two words of the "
                             "vocabulary (one word per line?), or --sample discarded them; "
                             "nothing was learnt")
