@@ -249,6 +249,27 @@ def test_a_corpus_changed_during_training_stops_it_or_is_ignored(tmp_path, monke
         assert "corpus" in err.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_a_corpus_changed_while_only_counted_is_an_error(tmp_path, monkeypatch, capsys,
+                                                        threads):
+    """word2vec.c's form without -output only counts and saves the vocabulary: a file
+    rewritten meanwhile gave a vocabulary of old and new text, with status 0."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"a b c d e f g h\n" * 3000)
+    original = corpus_module.Corpus.chunks
+
+    def chunks(self, chunk_size=corpus_module.CHUNK_SIZE, start=None, stop=None):
+        for k, chunk in enumerate(original(self, 4096, start, stop)):
+            yield chunk
+            if k == 1 and not any(start or ()):
+                corpus.write_bytes(corpus.read_bytes().replace(b"a b", b"x y"))
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+    vocab = tmp_path / "vocab.txt"
+    err = one_error_line(capsys, main(["-train", str(corpus), "-save-vocab", str(vocab),
+                                       "-threads", threads, "-debug", "0"]), 1)
+    assert "was modified" in err and not vocab.exists()
+
+
 def test_pass_word_counts_must_agree(tmp_path, monkeypatch, capsys):
     """Same size and time, other words (a file rewritten in place within the clock's
     resolution): the words read per pass tell."""

@@ -161,6 +161,9 @@ def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None)
     with job.open_corpus():
         job.stage = "counting"
         job.prepare_vocabulary()
+        # A training run checks the corpus before every pass; this one only counts it:
+        # a file rewritten or truncated meanwhile must not give a vocabulary of both.
+        job.corpus.check_unchanged()
     if config.save_vocab:
         job.vocab.save(config.save_vocab)
     return job.vocab
