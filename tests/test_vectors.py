@@ -80,6 +80,15 @@ def test_equal_scores_keep_vocabulary_order():
     assert [w for w, _ in same.most_similar("b", topn=2)] == ["c", "d"]
 
 
+@pytest.mark.parametrize("restrict", [-1, 2.5, "3", True])
+def test_a_restrict_that_is_not_a_count_is_refused(vectors, restrict):
+    """restrict=-1 sliced off the last word instead: a silently different answer."""
+    with pytest.raises(ValueError, match="restrict must be"):
+        vectors.most_similar("king", restrict=restrict)
+    with pytest.raises(ValueError, match="restrict must be"):
+        vectors.analogy("man", "king", "woman", method="mul", restrict=restrict)
+
+
 def test_restrict_limits_the_candidates(vectors):
     assert [w for w, _ in vectors.most_similar("king", topn=5, restrict=3)] == ["man", "queen"]
 

@@ -193,7 +193,13 @@ class Vectors:
         return self._top(scores, topn, exclude)
 
     def _candidates(self, restrict):
-        return self.unit_vectors if restrict is None else self.unit_vectors[:restrict]
+        if restrict is None:
+            return self.unit_vectors
+        if isinstance(restrict, bool) or not isinstance(restrict, (int, np.integer)) \
+                or restrict < 0:
+            # unit_vectors[:-1] would silently leave out the last word instead
+            raise ValueError(f"restrict must be a whole number, 0 or more, not {restrict!r}")
+        return self.unit_vectors[:restrict]
 
     def _combine(self, weighted):
         """Sum of weighted unit vectors; the rows of the words among the inputs."""
