@@ -321,6 +321,30 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
 
 
+def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(
+        tmp_path, corpus, monkeypatch, capsys):
+    """A full disk at the end lost the whole run; with --checkpoint, --resume now only
+    writes the outputs, the very bytes of the run that never failed."""
+    from w2v import trainer
+    common = ["--threads", "1", "--iter", "2", *FAST]
+    reference, out, checkpoint = tmp_path / "ref.txt", tmp_path / "v.txt", tmp_path / "ck"
+    assert main(["train", str(corpus), "-o", str(reference), *common]) == 0
+
+    def full_disk(path, *args, **kwargs):
+        raise UserError(f"cannot write {path}: No space left on device")
+    monkeypatch.setattr(trainer, "write_vectors", full_disk)
+    capsys.readouterr()
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device; training is done: " \
+        f"checkpoint saved to {checkpoint}" in err, err
+    assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == reference.read_bytes() and not checkpoint.exists()
+
+
 @pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
                          ids=lambda m: "-".join(map(str, m)))
 def test_a_second_signal_while_the_checkpoint_is_written(tmp_path, corpus, monkeypatch,

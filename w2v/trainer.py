@@ -219,7 +219,11 @@ class _Job:
                                          if config.negative > 0
                                          else self.matrices.get("softmax_vectors"))
                 result.model = self.model()
-                self.write_outputs(result)
+                try:
+                    self.write_outputs(result)
+                except UserError as exc:
+                    self.keep_trained_state(exc)
+                    raise
         if config.checkpoint and is_regular(config.checkpoint):
             os.unlink(config.checkpoint)  # the job is done: nothing left to resume
             self.info(f"Removed checkpoint {config.checkpoint}: the run is complete")
@@ -505,6 +509,19 @@ class _Job:
                     except UserError as exc:
                         stopped.notes = [f"no checkpoint saved ({exc})"]
             raise
+
+    def keep_trained_state(self, failure):
+        """The outputs could not be written (a full disk, a directory removed): with
+        --checkpoint, save the trained state there, so that `--resume` writes them once
+        the problem is fixed instead of training again; the note joins the error."""
+        if not self.config.checkpoint:
+            return
+        with signals.deferred(stopping=True):  # a signal now must not cut it short
+            try:
+                note = self.save_checkpoint(self.run_state)
+            except UserError as exc:
+                note = f"no checkpoint saved ({exc})"
+        failure.args = (f"{failure}; training is done: {note}",)
 
     def save_checkpoint(self, run_state):
         """Write the checkpoint; returns a note telling how to resume."""
