@@ -308,6 +308,35 @@ def test_an_error_in_any_pass_removes_every_temporary_file(tmp_path, text_file, 
     assert out.read_bytes() == PREVIOUS and leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("passes", ["1", "2"])
+@pytest.mark.parametrize("change", ["truncate", "append", "replace"])
+def test_input_changed_between_counting_and_writing(tmp_path, capsys, monkeypatch, change,
+                                                    passes):
+    """Each pass reads its input twice: a file cut (or rewritten) in between gave a cut
+    output, joined by the counts of the other text, with status 0."""
+    source = tmp_path / "in.txt"
+    source.write_bytes(b"new york is big\n" * 5000)
+    original = phrases.count
+
+    def count(path, *args, **kwargs):
+        counted = original(path, *args, **kwargs)
+        if change == "truncate":
+            os.truncate(source, 100)
+        elif change == "append":
+            with open(source, "ab") as f:
+                f.write(b"more text\n")
+        elif os.path.exists(source):  # replaced once, by another file
+            (tmp_path / "other").write_bytes(b"other text\n")
+            os.replace(tmp_path / "other", source)
+        return counted
+    monkeypatch.setattr(phrases, "count", count)
+    out = tmp_path / "out.txt"
+    code, lines = cli(capsys, "phrases", source, out, "--passes", passes, "--quiet")
+    assert code == 1
+    assert_one_error_line(lines, "changed while it was read")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
 def test_output_to_a_pipe_through_dev_stdout(tmp_path, text_file):
     phrases.word2phrase(text_file, tmp_path / "expected.txt", threshold=1, passes=2)
     done = subprocess.run(command(text_file, "/dev/stdout", "--threshold", "1", "--passes",

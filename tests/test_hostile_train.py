@@ -122,6 +122,26 @@ def test_character_devices_and_links_to_them_are_written_in_place(tmp_path, corp
     assert os.path.islink(tmp_path / "null-link")
 
 
+def test_dev_stdout_appended_to_a_file_is_appended_to_not_replaced(tmp_path, corpus):
+    """`-o /dev/stdout >> log.txt` writes through the shell's descriptor: the log keeps
+    its lines (renaming a new file over it lost them, and `>` is truncated already)."""
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"previous line\n")
+    for command in (["train", corpus, "-o", "/dev/stdout", *FAST],
+                    ["phrases", corpus, "/dev/fd/1", "--quiet"]):
+        with open(log, "ab") as stdout:
+            assert w2v_process(*command, stdout=stdout).wait(timeout=60) == 0
+    lines = log.read_bytes().split(b"\n")
+    assert lines[0] == b"previous line" and lines[1] == b"31 10", lines[:2]
+    assert len(lines) == 1 + 32 + 400 + 1  # the line, the vectors, the phrases, b""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "log.txt"]
+    with open(log, "ab") as stdout:  # the same file as the corpus: refused, untouched
+        before = log.read_bytes()
+        assert w2v_process("train", log, "-o", "/dev/stdout", *FAST,
+                           stdout=stdout, stderr=subprocess.DEVNULL).wait(timeout=60) == 2
+    assert log.read_bytes() == before
+
+
 def test_a_fifo_receives_the_vectors(tmp_path, corpus):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -227,6 +247,27 @@ def test_a_corpus_changed_during_training_stops_it_or_is_ignored(tmp_path, monke
         assert code == 1 and not out.exists(), err
         assert err.strip().splitlines()[-1].startswith("w2v: error: ")
         assert "corpus" in err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("threads", ["1", "3"])
+def test_a_corpus_changed_while_only_counted_is_an_error(tmp_path, monkeypatch, capsys,
+                                                        threads):
+    """word2vec.c's form without -output only counts and saves the vocabulary: a file
+    rewritten meanwhile gave a vocabulary of old and new text, with status 0."""
+    corpus = tmp_path / "c.txt"
+    corpus.write_bytes(b"a b c d e f g h\n" * 3000)
+    original = corpus_module.Corpus.chunks
+
+    def chunks(self, chunk_size=corpus_module.CHUNK_SIZE, start=None, stop=None):
+        for k, chunk in enumerate(original(self, 4096, start, stop)):
+            yield chunk
+            if k == 1 and not any(start or ()):
+                corpus.write_bytes(corpus.read_bytes().replace(b"a b", b"x y"))
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+    vocab = tmp_path / "vocab.txt"
+    err = one_error_line(capsys, main(["-train", str(corpus), "-save-vocab", str(vocab),
+                                       "-threads", threads, "-debug", "0"]), 1)
+    assert "was modified" in err and not vocab.exists()
 
 
 def test_pass_word_counts_must_agree(tmp_path, monkeypatch, capsys):
@@ -378,6 +419,31 @@ def test_huge_but_valid_counts_train(tmp_path, corpus):
     assert code in (0, 1)  # finishes (or diverges with a message): no crash, no hang
 
 
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_a_vocabulary_that_lists_no_word_of_the_corpus_is_an_error(tmp_path, corpus, capsys,
+                                                                  threads):
+    """Every word unknown: nothing would be trained, and untrained vectors written."""
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("</s> 400\nnowhere 9\nelse 7\n")
+    out = tmp_path / "v.txt"
+    args = ["train", str(corpus), "--read-vocab", str(vocab), "-o", str(out), *FAST]
+    err = one_error_line(capsys, main(args[:-3] + ["--threads", threads, "--quiet"]), 1)
+    assert "read no word of the vocabulary" in err and str(vocab) in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text", ["a\nb\nc\na\nb\n" * 50, "a\n" * 100])
+def test_a_corpus_with_nothing_to_predict_is_an_error(tmp_path, capsys, text):
+    """One word per line: every pass makes no prediction, the vectors stay as they
+    started; exit 0 with them was silently useless."""
+    corpus = tmp_path / "single.txt"
+    corpus.write_text(text)
+    out = tmp_path / "v.txt"
+    err = one_error_line(capsys, main(["train", str(corpus), "-o", str(out), *FAST]), 1)
+    assert "training made no prediction in 2 passes" in err
+    assert not out.exists()
+
+
 # ----------------------------------------------------------------------- magnitudes
 
 BAD_VALUES = [
@@ -453,6 +519,58 @@ def test_training_from_a_fifo_or_stdin_equals_training_from_the_file(tmp_path, c
     assert (tmp_path / "s.txt").read_bytes() == reference.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == \
         ["corpus.txt", "f.txt", "fifo", "ref.txt", "s.txt"]
+
+
+def test_a_pipe_is_not_copied_into_dev_beside_an_output_written_in_place(
+        tmp_path, corpus, monkeypatch, output="/dev/null"):
+    """The copy of a pipe goes beside the first output that is a file, else in the
+    temporary directory: never /dev (memory, and not writable by a user)."""
+    from w2v import inputs
+    used = []
+    original = inputs.temporary_file
+
+    def temporary_file(beside, purpose="scratch"):
+        used.append(os.path.realpath(beside))
+        return original(beside, purpose)
+    monkeypatch.setattr(inputs, "temporary_file", temporary_file)
+    monkeypatch.setattr(sys, "stdin", open(corpus, "rb"))  # not a regular file: a pipe
+    read, write = os.pipe()
+    os.write(write, corpus.read_bytes())
+    os.close(write)
+    monkeypatch.setattr(sys.stdin, "fileno", lambda: read)
+    try:
+        assert main(["train", "-", "-o", output, *FAST]) == 0
+    finally:
+        os.close(read)
+    assert used and not any(p.startswith("/dev/") for p in used), used
+    del used[:]
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: open(fifo, "wb").write(corpus.read_bytes()))
+    writer.start()
+    assert main(["train", str(fifo), "-o", output, "--save-model", str(tmp_path / "m"),
+                 *FAST]) == 0
+    writer.join()
+    assert used == [str(tmp_path / "m")]
+
+
+def test_a_stream_named_twice_as_corpus_is_refused_not_waited_for(tmp_path, corpus):
+    """`fifo fifo` waited forever for a second writer; `- -` trained on the text once."""
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for args in ([fifo, fifo], ["-", "/dev/stdin"], ["-", "-"]):
+        process = w2v_process("train", *args, "-o", tmp_path / "v.txt", *FAST,
+                              stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            err = process.communicate(corpus.read_bytes(), timeout=60)[1].decode()
+        finally:
+            process.kill()  # (it waited for ever, for a second writer of the FIFO)
+            process.wait()
+        assert process.returncode == 2 and "can be read only once" in err, err
+        assert err.count("\n") == 1
+    assert main(["train", str(corpus), str(corpus), "-o", str(tmp_path / "v.txt"),
+                 *FAST]) == 0  # a file may be read twice
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "fifo", "v.txt"]
 
 
 def test_a_proc_file_is_read_as_a_stream(tmp_path, capsys):
@@ -544,6 +662,45 @@ def test_a_model_larger_than_the_file_size_limit_leaves_the_old_one(tmp_path, co
     assert process.stderr == f"w2v: error: cannot write {model}: File too large\n"
     assert model.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "m.model"]
+
+
+@pytest.mark.parametrize("failing", ["--save-model", "--save-vocab", "-o"])
+def test_a_failing_output_replaces_none_of_the_run_s_files(tmp_path, corpus, capsys, failing):
+    """The outputs of a run are one set: a later one failing (a full disk) must not leave
+    new vectors beside the old model, or a new vocabulary beside old vectors."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    files = {"-o": tmp_path / "v.txt", "--save-vocab": tmp_path / "vocab.txt",
+             "--save-model": tmp_path / "m.model"}
+    args = ["train", str(corpus), *FAST]
+    for option, path in files.items():
+        path.write_bytes(b"old " + option.encode())
+        args += [option, "/dev/full" if option == failing else str(path)]
+    one_error_line(capsys, main(args), 1)
+    for option, path in files.items():
+        assert path.read_bytes() == b"old " + option.encode(), option
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corpus.txt", "m.model", "v.txt", "vocab.txt"]
+
+
+def test_a_model_too_large_for_the_disk_leaves_the_old_vectors(tmp_path, corpus):
+    """The same with regular files: the model (written last, 72 KB) exceeds the file size
+    limit, which the binary vectors (36 KB) and the vocabulary do not."""
+    out, vocab, model = tmp_path / "v.txt", tmp_path / "vocab.txt", tmp_path / "m.model"
+    for path in (out, vocab, model):
+        path.write_bytes(b"old")
+    process = subprocess.run(
+        [sys.executable, "-c", "import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE,"
+         " (60000, 60000)); from w2v.cli import main; sys.exit(main(sys.argv[1:]))",
+         "train", str(corpus), "-o", str(out), "--save-vocab", str(vocab), "--save-model",
+         str(model), "--binary", "--size", "300", *FAST[2:]],
+        env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT),
+        capture_output=True, text=True, timeout=120)
+    assert process.returncode == 1, process.stderr
+    assert process.stderr == f"w2v: error: cannot write {model}: File too large\n"
+    assert out.read_bytes() == vocab.read_bytes() == model.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "corpus.txt", "m.model", "v.txt", "vocab.txt"]
 
 
 @pytest.mark.parametrize("closed", [0, 1])

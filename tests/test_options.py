@@ -106,3 +106,19 @@ def test_paths_may_be_bytes_or_path_objects_in_the_library(tmp_path):
     assert (config.corpus, config.output, config.save_vocab) == (["a.txt", "b.txt"], "v.txt",
                                                                  "voc.txt")
     config.validate()
+
+
+@pytest.mark.parametrize("argv, where", [
+    (["train", "--resume"], "w2v train"),
+    (["train", "c.txt", "--size"], "w2v train"),
+    (["similar", "v.txt", "--top"], "w2v similar"),
+    (["eval", "similarity", "v.txt", "p.tsv", "--limit"], "w2v eval similarity"),
+    (["train", "c.txt", "--bogus"], "w2v train"),
+    (["nosuchcommand"], "w2v"),
+])
+def test_a_usage_error_points_to_the_help_of_its_command(capsys, argv, where):
+    """An option missing its value is raised by click's parser without its command."""
+    from w2v.cli import main
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"(see '{where} --help')\n") and err.count("\n") == 1, err

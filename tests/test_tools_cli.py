@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import w2v
 from w2v import tools_cli
 from w2v.errors import UserError
 from w2v.formats import read_vectors, write_vectors
@@ -75,6 +76,22 @@ def test_similar_unknown_word_is_a_user_error(vectors_file):
     result = run("similar", vectors_file, "unicorn")
     assert isinstance(result.exception, UserError)
     assert str(result.exception) == "not in the vocabulary: unicorn"
+
+
+def test_a_word_listed_twice_is_warned_about_and_never_its_own_neighbour(tmp_path):
+    """word2vec.c's tools accept such a file; the query's other row must not answer it."""
+    path = tmp_path / "dup.txt"
+    write_vectors(str(path), WORDS + [b"king"], np.vstack([MATRIX, MATRIX[:1] * 2]))
+    result = run("similar", path, "king", "-n", "3")
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in rows(result.stdout)] == ["prince", "man", "queen"]
+    assert result.stderr == (f"w2v: warning: {path} lists 1 word more than once (the first: "
+                             "'king'); each is looked up by its first row\n")
+    result = run("analogy", path, "man", "king", "woman", "--method", "mul", "-n", "2")
+    assert "king" not in result.stdout and result.exit_code == 0, result.output
+    vectors = w2v.load(str(path))
+    assert vectors.repeated_words == ["king"] and vectors.index("king") == 0
+    assert "king" not in [w for w, _ in vectors.most_similar("king", topn=10)]
 
 
 def test_analogy(vectors_file):

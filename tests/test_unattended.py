@@ -15,6 +15,7 @@ import w2v
 from w2v import corpus as corpus_module
 from w2v import formats, run
 from w2v.cli import main
+from w2v.errors import UserError
 from w2v.model import load_model
 
 from conftest import planted_corpus
@@ -130,6 +131,42 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
         assert code in (1, 2), err
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "w.txt").exists()
+
+
+@pytest.mark.parametrize("removed", [
+    ("ns_vectors.npy",), ("hs_vectors.npy",),
+    ("hs_vectors.npy", "huffman_lengths.npy", "huffman_codes.npy", "huffman_points.npy")])
+def test_a_model_without_a_matrix_it_was_trained_with_is_damaged(tmp_path, corpus, capsys,
+                                                                  removed):
+    """Continuing it would start those output vectors again from zero, silently."""
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--hs", *FAST]) == 0
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in members.items():
+            if name not in removed:
+                archive.writestr(name, content)
+    capsys.readouterr()
+    code = main(["train", str(corpus), "--from-model", str(path), "-o",
+                 str(tmp_path / "w.txt"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("w2v: error: ") and err.count("\n") == 1, err
+    assert "is damaged" in err and f"{removed[0]} is missing" in err, err
+    assert not (tmp_path / "w.txt").exists()
+    with pytest.raises(UserError, match="is missing"):
+        load_model(path)
+
+
+def test_continuing_with_an_objective_the_model_lacks_says_so(tmp_path, corpus, capsys):
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--hs", "--negative", "0", *FAST]) == 0
+    capsys.readouterr()
+    assert main(["train", str(corpus), "--from-model", str(path), "-o",
+                 str(tmp_path / "w.txt"), "--negative", "3", *FAST[:-1], "--debug", "1"]) == 0
+    assert "has no output vectors for --negative 3: they start" in capsys.readouterr().err
 
 
 def _rewrite(path, change):
@@ -282,6 +319,30 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeyp
     assert out.read_bytes() == reference
     assert not checkpoint.exists()  # the run is complete: nothing left to resume
     assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
+
+
+def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(
+        tmp_path, corpus, monkeypatch, capsys):
+    """A full disk at the end lost the whole run; with --checkpoint, --resume now only
+    writes the outputs, the very bytes of the run that never failed."""
+    from w2v import trainer
+    common = ["--threads", "1", "--iter", "2", *FAST]
+    reference, out, checkpoint = tmp_path / "ref.txt", tmp_path / "v.txt", tmp_path / "ck"
+    assert main(["train", str(corpus), "-o", str(reference), *common]) == 0
+
+    def full_disk(path, *args, **kwargs):
+        raise UserError(f"cannot write {path}: No space left on device")
+    monkeypatch.setattr(trainer, "write_vectors", full_disk)
+    capsys.readouterr()
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device; training is done: " \
+        f"checkpoint saved to {checkpoint}" in err, err
+    assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == reference.read_bytes() and not checkpoint.exists()
 
 
 @pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
@@ -452,6 +513,18 @@ def test_grown_tree_keeps_every_old_path():
         assert not any(b != a and b[:len(a)] == a for b in codes)
     inner = {int(p) for w in range(old + new) for p in grown.points[w, :grown.lengths[w]]}
     assert inner == set(range(old + new - 1))
+
+
+def test_a_tied_model_s_output_vectors_are_its_one_matrix(tmp_path, corpus):
+    """As `w2v train --tied --output-vectors output` writes them."""
+    path = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(path), "--tied", "--output-vectors", "output", "--threads", "1",
+                 *FAST]) == 0
+    model = load_model(path)
+    written = w2v.load(str(tmp_path / "v.txt"))
+    np.testing.assert_allclose(model.vectors("output").vectors, written.vectors, atol=1e-6)
+    np.testing.assert_allclose(model.vectors("sum").vectors, 2 * model.input_vectors)
 
 
 def test_continue_without_update_keeps_the_vocabulary(tmp_path, corpus, capsys):

@@ -65,9 +65,28 @@ def test_most_similar_with_negative_equals_analogy(vectors):
         vectors.analogy("man", "king", "woman", topn=3)
 
 
+def test_a_single_negative_word_is_a_word_not_its_letters():
+    """most_similar("king", negative="queen") must not subtract q, u, e, e, n."""
+    letters = Vectors(["king", "queen", "man", "q", "u", "e", "n"],
+                      np.array([[1, 1], [1, -1], [0, 1], [5, 0], [5, 0], [5, 0], [5, 0]],
+                               np.float32))
+    assert letters.most_similar("king", negative="queen") == \
+        letters.most_similar(["king"], negative=["queen"])
+    assert letters.most_similar("king", negative="queen")[0][0] == "man"
+
+
 def test_equal_scores_keep_vocabulary_order():
     same = Vectors(["a", "b", "c", "d"], np.array([[1, 0], [0, 1], [0, 1], [0, 1]], np.float32))
     assert [w for w, _ in same.most_similar("b", topn=2)] == ["c", "d"]
+
+
+@pytest.mark.parametrize("restrict", [-1, 2.5, "3", True])
+def test_a_restrict_that_is_not_a_count_is_refused(vectors, restrict):
+    """restrict=-1 sliced off the last word instead: a silently different answer."""
+    with pytest.raises(ValueError, match="restrict must be"):
+        vectors.most_similar("king", restrict=restrict)
+    with pytest.raises(ValueError, match="restrict must be"):
+        vectors.analogy("man", "king", "woman", method="mul", restrict=restrict)
 
 
 def test_restrict_limits_the_candidates(vectors):

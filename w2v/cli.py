@@ -213,13 +213,30 @@ def _run(argv):
         console.say(exc.ctx.get_help())
         return EXIT_USAGE
     except click.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx else "w2v"
+        # click's parser raises some errors (an option missing its value) without their
+        # command's context: then the command is found in argv
+        where = exc.ctx.command_path if exc.ctx else _command_path(argv)
         raise UsageError(f"{_one_line(exc.format_message())} (see '{where} --help')") from None
     except click.exceptions.Abort:  # click's form of an EOFError or KeyboardInterrupt
         raise Stopped(signal.SIGINT, "interrupted") from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _command_path(argv):
+    """'w2v' and the (sub)commands named at the start of argv: 'w2v eval similarity'."""
+    command, path = cli, ["w2v"]
+    for arg in argv:
+        if not isinstance(command, click.Group) or arg == "--":
+            break
+        if arg.startswith("-"):
+            continue  # the group's own options (--version, --help) take no value
+        command = command.commands.get(arg)
+        if command is None:
+            break
+        path.append(arg)
+    return " ".join(path)
 
 
 def _one_line(text):

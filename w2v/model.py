@@ -94,6 +94,8 @@ class Model:
         """The word vectors as a w2v.Vectors (input, output or their sum)."""
         from .vectors import Vectors
         output = self.ns_vectors if self.ns_vectors is not None else self.softmax_vectors
+        if output is None and self.options.get("tied") is True:
+            output = self.input_vectors  # one matrix in both roles (--tied)
         if which != "input" and output is None:
             raise UserError(f"this model has no output vectors (trained with hierarchical "
                             f"softmax only): '{which}' vectors are not available")
@@ -207,7 +209,25 @@ def _read_model(archive, path, what):
         model.huffman = Huffman.expand(lengths, codes, points)
     if model.hs_vectors is not None and model.huffman is None:
         raise damaged("hierarchical-softmax vectors without their tree")
+    if not (progress is not None and progress.get("stage") == "counting"):  # no matrices yet
+        for name, option in trained_matrices(model.options).items():
+            if getattr(model, name) is None:
+                raise damaged(f"{name}.npy is missing (it was trained with {option})")
     return model
+
+
+def trained_matrices(options):
+    """The output matrices a model trained with `options` has: {name: the option}."""
+    tied = options.get("tied") is True  # one matrix serves as the output vectors too
+    negative = options.get("negative")
+    found = {}
+    if _whole(negative) and negative > 0 and not tied:
+        found["ns_vectors"] = f"--negative {negative}"
+    if options.get("hs") is True:
+        found["hs_vectors"] = "--hs"
+    if options.get("softmax") is True and not tied:
+        found["softmax_vectors"] = "--softmax"
+    return found
 
 
 def _whole(value):

@@ -19,7 +19,8 @@ or a FIFO (`-o /dev/null`, `-o /dev/stdout`, a named pipe) is written in place i
 cannot be replaced, and renaming a file over it would destroy it. `atomic_outputs` does
 the same for a pair of files that belong together (a .npy matrix and its word list): both
 are written before either is renamed, and if the second rename fails the first target is
-restored.
+restored. Within `replaced_together()`, every output written is part of one such set
+(a training run's vectors, vocabulary and model).
 
 Each temporary file is locked (flock) by the process writing it. A run killed with
 SIGKILL cannot remove its file, so every later write of the same output first removes
@@ -32,11 +33,14 @@ import gzip
 import io
 import lzma
 import os
+import re
 import secrets
 import stat
+import threading
 import time
 import zipfile
 
+from . import signals
 from .errors import UsageError, UserError
 
 TEMP_MARK = ".w2v-"
@@ -46,6 +50,9 @@ STALE_AFTER_SECONDS = 60  # a temporary file younger than this may be being crea
 # interruption ("not written: vectors.bin; written before the stop: vocab.txt").
 _planned = []
 _written = []
+# Per thread, the outputs of the set being written (see replaced_together): two
+# threads of a program using the library each have their own.
+_sets = threading.local()
 
 
 def forget_outputs():
@@ -73,32 +80,60 @@ class Target:
         self.path = os.fspath(path)
         self.what = what
         self.real = os.path.realpath(self.path)  # through symbolic links
+        self.descriptor = False  # a file named through a file descriptor (/dev/stdout)
         try:
             self.status = os.stat(self.real)
         except FileNotFoundError:
             self.status = None
             # /dev/stdout (/dev/fd/N) on a pipe resolves to "pipe:[N]", no file; the
             # kernel's own link still leads to the pipe, written in place like a FIFO.
+            # On a deleted file it resolves to "/tmp/#123 (deleted)": the same.
             try:
                 status = os.stat(self.path)
             except OSError:
                 status = None
             if status is not None and (stat.S_ISFIFO(status.st_mode)
-                                       or stat.S_ISCHR(status.st_mode)):
+                                       or stat.S_ISCHR(status.st_mode)
+                                       or _through_descriptor(self.path)):
                 self.real, self.status = self.path, status
         except OSError as exc:
             raise UserError(f"cannot write {what} {self.path}: {exc.strerror}") from None
+        if self.status is not None and stat.S_ISREG(self.status.st_mode) \
+                and _through_descriptor(self.path):
+            # `-o /dev/stdout >> log.txt`: the file the shell opened, written through
+            # that link with its redirection (appended to), never renamed over.
+            self.real, self.descriptor = self.path, True
 
     @property
     def in_place(self):
-        """True for a character device or a FIFO: written as it is, never replaced."""
+        """True for a character device, a FIFO, or a file named through a file
+        descriptor: written as it is, never replaced."""
         return self.status is not None and (stat.S_ISCHR(self.status.st_mode)
-                                            or stat.S_ISFIFO(self.status.st_mode))
+                                            or stat.S_ISFIFO(self.status.st_mode)
+                                            or self.descriptor)
 
     def identity(self):
         if self.status is not None:
             return ("inode", self.status.st_dev, self.status.st_ino)
         return ("path", self.real)
+
+
+_DESCRIPTORS = re.compile(r"/proc/(?:self|thread-self|\d+)(?:/task/\d+)?/fd")
+
+
+def _through_descriptor(path):
+    """True when `path` leads through a process's file descriptor link: /dev/stdout,
+    /dev/fd/N, /proc/self/fd/N (the file a shell opened for `> file` or `>> file`)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        if _DESCRIPTORS.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        try:
+            link = os.readlink(current)
+        except OSError:
+            return False
+        current = os.path.normpath(os.path.join(os.path.dirname(current), link))
+    return False
 
 
 def check_output(path, what="output"):
@@ -216,9 +251,44 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
                     os.fsync(raw.fileno())
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
+        pending = getattr(_sets, "pending", None)
+        if pending is not None and what != "checkpoint":
+            # part of a set (see replaced_together): renamed with the others, at its end
+            pending.append((targets, temps, stack.pop_all()))
+            return
+        _commit(targets, temps, record=what != "checkpoint")
+
+
+@contextlib.contextmanager
+def replaced_together():
+    """Within the block, the outputs written (atomic_output, atomic_outputs; checkpoints
+    excepted) are one set: each is written whole to its temporary file, and they are
+    renamed over their targets together when the block ends without an error (a failed
+    rename undoes the earlier ones). After an error or a signal none is replaced, so a
+    training run never leaves new vectors beside an old model or vocabulary. Devices
+    and FIFOs are written in place as they come, since they cannot wait."""
+    if getattr(_sets, "pending", None) is not None:  # within an outer set: part of it
+        yield
+        return
+    _sets.pending = pending = []
+    try:
+        yield
+        _sets.pending = None
+        _commit([t for entry in pending for t in entry[0]],
+                [temp for entry in pending for temp in entry[1]], record=True)
+    finally:
+        _sets.pending = None
+        for _, _, stack in reversed(pending):
+            stack.close()  # closes and removes the temporary files not renamed
+
+
+def _commit(targets, temps, record):
+    """Rename the temporary files over their targets, all of them even if a signal comes
+    meanwhile (it is raised after), and note them as written."""
+    with signals.deferred():
         _replace_together(targets, temps)
-    if what != "checkpoint":
-        _written.extend(t.path for t in targets)
+        if record:
+            _written.extend(t.path for t in targets)
 
 
 class _ZipMember:
@@ -249,8 +319,11 @@ _COMPRESSORS = {  # mtime 0: the same content gives the same bytes
 
 
 def _open_in_place(target):
+    # A regular file reached through a descriptor is appended to: reopened with "wb" it
+    # would lose what the shell's `>>` (or earlier writers to the same stdout) put there.
+    mode = "ab" if target.descriptor else "wb"
     try:
-        return _StreamWriter(open(target.real, "wb"))
+        return _StreamWriter(open(target.real, mode))
     except OSError as exc:
         raise UserError(f"cannot write {target.what} {target.path}: {exc.strerror}") from None
 

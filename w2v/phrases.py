@@ -32,7 +32,9 @@ any work (never an input, through links too), replaced atomically, and every tem
 file (a spooled copy of a pipe, the output of each pass but the last) is named after the
 output, locked, and removed on any error or signal, or by the next run if this one was
 killed. An input that can be read only once (a pipe, a FIFO, `-` for standard input) is
-first copied to such a temporary file: each pass reads its input twice.
+first copied to such a temporary file: each pass reads its input twice. An input file
+that changes between those two readings (size, modification time or identity) is an
+error, before the output is replaced.
 """
 import collections
 import contextlib
@@ -183,18 +185,25 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
         source = Text(input_path, INPUT,
                       holding.enter_context(spooled(input_path, beside, INPUT, progress=info)))
         for number, limit in enumerate(thresholds, start=1):
+            # The user's file (not a copy of ours) may change between the two readings
+            # of a pass: the counts of the first would then not be the text's.
+            watched = _Watched(source) if number == 1 else None
             counts = count(source, min_count, max_entries,
                            progress=_stage(progress, "counting", source))
             writing = _stage(progress, "writing", source)
             if number == len(thresholds):
                 with atomic_output(output_path, what=OUTPUT) as out:
                     joined = write(source, out, counts, limit, progress=writing)
+                    if watched:
+                        watched.check()  # before the output is renamed into place
             else:
                 following = cleanup.enter_context(contextlib.ExitStack())
                 fd, temp = following.enter_context(temporary_file(beside, OUTPUT))
                 try:
                     with os.fdopen(os.dup(fd), "wb") as out:
                         joined = write(source, out, counts, limit, progress=writing)
+                    if watched:
+                        watched.check()
                 except OSError as exc:  # reads raise UserError: this is a write
                     raise UserError(f"cannot write {OUTPUT} {output_path}: "
                                     f"{exc.strerror or exc} (writing the output of pass "
@@ -206,6 +215,31 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
             if report:
                 report(stats[-1])
     return stats
+
+
+class _Watched:
+    """A regular input file's identity, size and modification time, to check that it did
+    not change while a pass read it twice (counting, then writing)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.state = self._state() if text.read_from == text.name else None  # not a spool
+
+    def _state(self):
+        try:
+            status = os.stat(self.text.read_from)
+        except OSError:
+            return None  # its reader reports why it cannot be read
+        if not stat.S_ISREG(status.st_mode):
+            return None
+        return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+    def check(self):
+        if self.state is not None and self._state() != self.state:
+            raise UserError(f"{self.text.what} {self.text.name} changed while it was read "
+                            "(its size, modification time or identity): the pairs counted "
+                            "in its first reading are not those of its text; run again "
+                            "once it is complete")
 
 
 def _identity(path):

@@ -26,6 +26,8 @@ import threading
 import time
 from typing import NamedTuple, Optional
 
+import numpy as np
+
 from . import _train, signals
 from .corpus import Position
 from .errors import Stopped, UserError
@@ -43,6 +45,7 @@ REPORT_INTERVAL = 0.25  # seconds between progress updates
 class PassStats:
     words_read: int = 0
     words_trained: int = 0
+    known_words: Optional[int] = 0  # words read besides `</s>` (None: not recorded)
     reading_done: bool = False
     loss: float = 0.0          # float64 sum of -log-likelihoods
     examples: int = 0          # predictions the loss is summed over
@@ -57,11 +60,14 @@ class PassStats:
         return self.loss / self.examples if self.examples else 0.0
 
     def to_json(self):
-        return {"words": self.words_trained, "loss": self.loss, "examples": self.examples}
+        return {"words": self.words_trained, "loss": self.loss, "examples": self.examples,
+                "known_words": self.known_words}
 
     @classmethod
     def from_json(cls, data):
+        known = data.get("known_words")  # absent from checkpoints of older versions
         return cls(words_read=_count(data["words"]), words_trained=_count(data["words"]),
+                   known_words=None if known is None else _count(known),
                    loss=_number(data["loss"]), examples=_count(data["examples"]))
 
 
@@ -204,6 +210,7 @@ class TrainingRun:
         self.reader = None
         self.words_trained = 0
         self.first_pass = self.last_pass = None  # summaries kept: O(1), whatever --iter
+        self.examples_seen = 0       # predictions of the passes reported so far
 
     # ------------------------------------------------------------------ main thread
 
@@ -273,6 +280,14 @@ class TrainingRun:
                                 "loss is no longer a finite number; lower --alpha (it was "
                                 f"{self.config.starting_alpha:g})") from None
             raise failure
+        if self.examples_seen == 0 and self.state.pass_number == 0 and not self.state.cursors:
+            # every pass, from the first, made no prediction: the vectors would be
+            # written as they started, untrained
+            passes = f"{self.config.iter} pass{'es' if self.config.iter > 1 else ''}"
+            raise UserError(f"training made no prediction in {passes} over "
+                            f"corpus {self.corpus}: no sentence has two words of the "
+                            "vocabulary (one word per line?), or --sample discarded them; "
+                            "nothing was learnt")
         return watch.elapsed()
 
     def _halt(self):
@@ -322,7 +337,8 @@ class TrainingRun:
                 pass_number=pass_number, cursors=cursors,
                 words_done=self.shared.words_done,
                 current=PassStats(words_read=current.words_trained,
-                                  words_trained=current.words_trained, loss=current.loss,
+                                  words_trained=current.words_trained,
+                                  known_words=current.known_words, loss=current.loss,
                                   examples=current.examples),
                 pass_words=self.pass_words,
                 thread_states=[s.get_state() for s in self.thread_states],
@@ -357,6 +373,7 @@ class TrainingRun:
                 if not self._read_regions(number, stats, list(cursors)):
                     return
                 self._check_pass_words(number, stats)
+                self._check_known_words(number, stats)
                 with self.lock:
                     stats.reading_done = True
                     self.resume_point = (number + 1, None)
@@ -402,8 +419,11 @@ class TrainingRun:
     def _hand_out(self, number, stats, encoder, chunk):
         """Turn a chunk of pass `number` into word ids and queue them for the workers."""
         ids = encoder.encode(chunk.data, chunk.end_of_file)
+        known = int(np.count_nonzero(ids))  # id 0 is `</s>`
         with self.lock:
             stats.words_read += len(ids)
+            if stats.known_words is not None:
+                stats.known_words += known
             if len(ids):
                 self.in_flight += 1
         if len(ids):
@@ -425,6 +445,18 @@ class TrainingRun:
             raise UserError(f"corpus {self.corpus} changed during training: pass "
                             f"{number + 1} read {stats.words_read} words, expected "
                             f"{self.pass_words}")
+
+    def _check_known_words(self, number, stats):
+        """A pass that read no word of the vocabulary but `</s>` trains nothing: the
+        vocabulary (--read-vocab, a model's) is not the corpus's. Its vectors would be
+        written untrained, so it is an error, as an empty corpus is."""
+        if stats.known_words != 0:  # some, or not recorded (an older checkpoint)
+            return
+        source = (f"the vocabulary {self.config.read_vocab}" if self.config.read_vocab
+                  else f"the model {self.config.from_model}" if self.config.from_model
+                  else "the vocabulary")
+        raise UserError(f"pass {number + 1} read no word of {source} in corpus "
+                        f"{self.corpus} (besides line ends): nothing to train")
 
     def _put(self, item):
         # Blocks while the workers are busy (bounded memory), but gives up once stopped
@@ -487,6 +519,7 @@ class TrainingRun:
                 del self.passes[number]
                 if p.examples:
                     self.last_loss = p.average_loss
+                self.examples_seen += p.examples
                 if self.first_pass is None:
                     self.first_pass = p
                 self.last_pass = p

@@ -32,7 +32,13 @@ def _limit_option(default=None, help_text="Use only the first N (most frequent) 
 
 
 def _load(path, limit=None):
-    return load(path, limit=limit or None)
+    vectors = load(path, limit=limit or None)
+    repeated = vectors.repeated_words
+    if repeated:
+        console.say(f"w2v: warning: {path} lists {len(repeated)} word"
+                    f"{'s' if len(repeated) > 1 else ''} more than once (the first: "
+                    f"{shown_word(repeated[0])!r}); each is looked up by its first row")
+    return vectors
 
 
 def _echo_neighbours(results):

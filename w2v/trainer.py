@@ -27,9 +27,9 @@ from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
 from .errors import Stopped, UsageError, UserError
 from .formats import write_vectors
-from .inputs import check_readable, is_regular, spooled
-from .model import Huffman, Model, load_model, save_model
-from .outputs import check_outputs
+from .inputs import check_readable, is_regular, is_stdin, spooled
+from .model import Huffman, Model, load_model, save_model, trained_matrices
+from .outputs import Target, check_outputs, replaced_together
 from .progress import Progress, Stopwatch
 from .run import PassStats, RunState, TrainingRun, _count
 from .vocab import Vocab
@@ -126,6 +126,26 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
     return _Job(config, progress, resume_from=checkpoint).run()
 
 
+def _check_read_once_inputs(paths):
+    """UsageError for a pipe, FIFO or device named twice as corpus (`- -`, `fifo fifo`):
+    the first copy takes all its text, and the second would read nothing (standard
+    input at its end) or wait forever for a writer (a FIFO opened again)."""
+    seen = {}
+    for path in paths:
+        if not isinstance(path, str) or is_regular(path):
+            continue
+        try:
+            status = os.fstat(0) if is_stdin(path) else os.stat(path)
+        except OSError:
+            continue  # reported when it is read
+        key = (status.st_dev, status.st_ino)
+        if key in seen:
+            raise UsageError(f"corpus {path} is the same stream as corpus {seen[key]}, "
+                             "which can be read only once: name it once, or save it to a "
+                             "file first")
+        seen[key] = path
+
+
 def _resolved(path, directory):
     """`path` taken relative to `directory` (a non-path is left for validation to name)."""
     if isinstance(path, str) and path and path != "-" and not os.path.isabs(path):
@@ -141,6 +161,11 @@ def prepare_vocabulary(config: TrainConfig, progress: Optional[Progress] = None)
     with job.open_corpus():
         job.stage = "counting"
         job.prepare_vocabulary()
+        # A training run checks the corpus before every pass; this one only counts it:
+        # a file rewritten or truncated meanwhile must not give a vocabulary of both.
+        job.corpus.check_unchanged()
+    if config.save_vocab:
+        job.vocab.save(config.save_vocab)
     return job.vocab
 
 
@@ -194,7 +219,11 @@ class _Job:
                                          if config.negative > 0
                                          else self.matrices.get("softmax_vectors"))
                 result.model = self.model()
-                self.write_outputs(result)
+                try:
+                    self.write_outputs(result)
+                except UserError as exc:
+                    self.keep_trained_state(exc)
+                    raise
         if config.checkpoint and is_regular(config.checkpoint):
             os.unlink(config.checkpoint)  # the job is done: nothing left to resume
             self.info(f"Removed checkpoint {config.checkpoint}: the run is complete")
@@ -212,6 +241,7 @@ class _Job:
         check_outputs(outputs, inputs,
                       same_file_allowed={("model", "model file"), ("checkpoint", "checkpoint")}
                       if self.resume_from else {("model", "model file")})
+        _check_read_once_inputs(config.corpus)
         if config.checkpoint:
             for path in config.corpus:
                 check_readable(path, "corpus")  # a missing file is not a pipe
@@ -224,8 +254,11 @@ class _Job:
         """The corpus, with pipes and devices copied to temporary files (they can be read
         once only, training reads the text 1 + passes times)."""
         config = self.config
+        # Beside the first output that is a file (same file system, swept by its next
+        # run); not beside a device or FIFO written in place (-o /dev/null): that would
+        # copy the corpus into /dev (memory, or refused to a user who is not root).
         first_output = next((p for p in (config.output, config.save_model, config.save_vocab)
-                             if p), None)
+                             if p and not Target(p, "output").in_place), None)
         beside = first_output or os.path.join(tempfile.gettempdir(), "w2v")
         with contextlib.ExitStack() as stack:
             paths = [stack.enter_context(spooled(path, beside, progress=self.info))
@@ -268,6 +301,12 @@ class _Job:
             self.schedule_words = continued.schedule_words
             if config.update_vocab:
                 self.info(f"Added {continued.added} words new to the model")
+            fresh = [option for name, option in
+                     trained_matrices(dataclasses.asdict(config)).items()
+                     if name not in self.matrices]
+            if fresh:
+                self.info(f"warning: model {config.from_model} has no output vectors for "
+                          f"{' and '.join(fresh)}: they start from zero")
         elif config.read_vocab:
             self.vocab = Vocab.read(config.read_vocab, min_count=config.min_count)
         else:
@@ -284,8 +323,6 @@ class _Job:
             self.info(f"Vocab size: {len(self.vocab)}")
             self.info(f"Words in train file: {self.schedule_words}")
         config.check_vocabulary_size(len(self.vocab), self.schedule_words)
-        if config.save_vocab:
-            self.vocab.save(config.save_vocab)
 
     def counting_progress(self):
         watch, last, config = Stopwatch(), [0.0], self.config
@@ -421,19 +458,30 @@ class _Job:
                                 f"{self.config.starting_alpha:g})")
 
     def write_outputs(self, result):
+        """The run's files, replaced as a set (see outputs.replaced_together): all of them,
+        or after a failure none, so that new vectors never sit beside an old model or
+        vocabulary. The vocabulary is written here, at the end, for the same reason."""
         config = self.config
-        if config.output:
-            vectors = result.vectors_to_write(config.output_vectors)
-            if config.classes:
-                from .classes import word_classes, write_classes
-                write_classes(config.output, self.vocab.words,
-                              word_classes(vectors, config.classes))
-            else:
-                write_vectors(config.output, self.vocab.words, vectors, binary=config.binary)
-            self.info(f"Wrote {config.output}")
-        if config.save_model:
-            save_model(config.save_model, result.model)
-            self.info(f"Wrote model {config.save_model}")
+        written = []
+        with replaced_together():
+            if config.save_vocab:
+                self.vocab.save(config.save_vocab)
+                written.append(f"vocabulary {config.save_vocab}")
+            if config.output:
+                vectors = result.vectors_to_write(config.output_vectors)
+                if config.classes:
+                    from .classes import word_classes, write_classes
+                    write_classes(config.output, self.vocab.words,
+                                  word_classes(vectors, config.classes))
+                else:
+                    write_vectors(config.output, self.vocab.words, vectors,
+                                  binary=config.binary)
+                written.append(f"{'classes' if config.classes else 'vectors'} {config.output}")
+            if config.save_model:
+                save_model(config.save_model, result.model)
+                written.append(f"model {config.save_model}")
+        for note in written:
+            self.info(f"Wrote {note}")
 
     # ------------------------------------------------------------------ checkpoints
 
@@ -461,6 +509,19 @@ class _Job:
                     except UserError as exc:
                         stopped.notes = [f"no checkpoint saved ({exc})"]
             raise
+
+    def keep_trained_state(self, failure):
+        """The outputs could not be written (a full disk, a directory removed): with
+        --checkpoint, save the trained state there, so that `--resume` writes them once
+        the problem is fixed instead of training again; the note joins the error."""
+        if not self.config.checkpoint:
+            return
+        with signals.deferred(stopping=True):  # a signal now must not cut it short
+            try:
+                note = self.save_checkpoint(self.run_state)
+            except UserError as exc:
+                note = f"no checkpoint saved ({exc})"
+        failure.args = (f"{failure}; training is done: {note}",)
 
     def save_checkpoint(self, run_state):
         """Write the checkpoint; returns a note telling how to resume."""

@@ -73,8 +73,11 @@ class Vectors:
         self.words = [decode_word(w) for w in words]
         self.vectors = vectors
         self._index = {}
+        self._repeats = {}  # the first row of a word listed again -> its later rows
         for row, word in enumerate(self.words):
-            self._index.setdefault(word, row)  # a repeated word: the first (most frequent) wins
+            first = self._index.setdefault(word, row)  # the first (most frequent) wins
+            if first != row:
+                self._repeats.setdefault(first, []).append(row)
         self._unit = None
 
     load = staticmethod(load)
@@ -94,6 +97,13 @@ class Vectors:
     def __getitem__(self, word):
         """The vector of `word` (a row of `vectors`, not a copy)."""
         return self.vectors[self.index(word)]
+
+    @property
+    def repeated_words(self):
+        """The words listed more than once (word2vec.c's tools accept such files too):
+        each is looked up by its first row, and none of its rows answers a query it is
+        in."""
+        return [self.words[row] for row in self._repeats]
 
     @property
     def dim(self):
@@ -146,11 +156,13 @@ class Vectors:
         words' unit vectors minus the `negative` ones (word2vec.c's distance, for one
         or several words), the input words excluded: a list of (word, cosine).
 
-        `positive` is a word or a list of words (or vectors); `restrict` considers only
-        the first `restrict` (most frequent) words as answers.
+        `positive` and `negative` are each a word or a list of words (or vectors);
+        `restrict` considers only the first `restrict` (most frequent) words as answers.
         """
         if isinstance(positive, (str, bytes, np.ndarray)):
             positive = [positive]
+        if isinstance(negative, (str, bytes, np.ndarray)):
+            negative = [negative]  # one word, not its letters
         query, exclude = self._combine([(p, 1.0) for p in positive] +
                                        [(n, -1.0) for n in negative])
         return self.nearest(query, topn, exclude=exclude, restrict=restrict)
@@ -170,7 +182,7 @@ class Vectors:
         unit = self._candidates(restrict)
         cos_a, cos_b, cos_c = ((unit @ self.unit_vectors[r] + 1) / 2 for r in rows)
         scores = cos_b * cos_c / (cos_a + COSMUL_EPSILON)
-        return self._top(scores, topn, exclude=rows)
+        return self._top(scores, topn, exclude=self._with_repeats(rows))
 
     def nearest(self, vector, topn=10, exclude=(), restrict=None):
         """The `topn` words whose unit vectors have the largest cosine with `vector`,
@@ -181,7 +193,13 @@ class Vectors:
         return self._top(scores, topn, exclude)
 
     def _candidates(self, restrict):
-        return self.unit_vectors if restrict is None else self.unit_vectors[:restrict]
+        if restrict is None:
+            return self.unit_vectors
+        if isinstance(restrict, bool) or not isinstance(restrict, (int, np.integer)) \
+                or restrict < 0:
+            # unit_vectors[:-1] would silently leave out the last word instead
+            raise ValueError(f"restrict must be a whole number, 0 or more, not {restrict!r}")
+        return self.unit_vectors[:restrict]
 
     def _combine(self, weighted):
         """Sum of weighted unit vectors; the rows of the words among the inputs."""
@@ -197,7 +215,11 @@ class Vectors:
                 row = self.index(item)
                 exclude.append(row)
                 total += weight * self.unit_vectors[row]
-        return total, exclude
+        return total, self._with_repeats(exclude)
+
+    def _with_repeats(self, rows):
+        """`rows` and the later rows of their words (a word listed more than once)."""
+        return list(rows) + [r for row in rows for r in self._repeats.get(row, ())]
 
     def _top(self, scores, topn, exclude):
         scores = np.array(scores, dtype=np.float32)
