@@ -22,6 +22,7 @@ import threading
 import numpy as np
 
 from . import _text, _train
+from .config import available_cores
 from .errors import UserError
 from .inputs import read_text_file
 from .outputs import atomic_output
@@ -173,13 +174,16 @@ def count_words(corpus, max_vocab=None, progress=None, threads=1):
     `max_vocab` distinct words (default 21M) made it prune. `progress(bytes_done,
     total_bytes)` is called after every chunk.
 
-    With threads > 1, a plain-text corpus is cut into that many regions (as a training
-    pass is, each starting after a separator, so no token is cut) counted side by side,
-    then merged in order: the same words, counts and order. Should the merged words be
+    With threads > 1, a plain-text corpus is cut into that many regions (at most one
+    per available core; as a training pass is, each starting after a separator, so no
+    token is cut) counted side by side, then merged in order: the same words, counts and order. Should the merged words be
     more than max_vocab, counting in one pass would have pruned them on the way, and
     only that pass gives word2vec.c's counts: the corpus is then counted again, in one.
     """
     limit = max_vocab or DEFAULT_MAX_VOCAB
+    # more readers than cores only contend (measured: 1M distinct words, 2 cores, 4
+    # regions 2.2 s against 1.5 s for one)
+    threads = min(threads, available_cores())
     starts = corpus.region_starts(threads) if threads > 1 else [None]
     if len(starts) > 1:
         merged = _count_regions(corpus, starts, limit, progress)
