@@ -280,6 +280,25 @@ cdef class SharedModel:
         return w2v_alpha_at(&self.model, self.words_done)
 
 
+def batch_scratch_sizes(int dim, int window, int positions, int negative):
+    """Entries of each batched-mode scratch array of a thread (see train_loop.c), for
+    `positions` positions per block (0: not batched). The contexts of `positions`
+    consecutive positions span at most 2 * window + positions words of a sentence, and
+    their outputs are their targets and the negatives (or one Huffman path)."""
+    contexts = min(2 * window + positions, W2V_MAX_SENTENCE) if positions else 1
+    outputs = max(negative + positions, W2V_MAX_CODE_LENGTH)
+    return {
+        "in": contexts, "out": outputs,  # row pointers
+        # gradients, then the pairs' counts as positives and as negatives
+        "grad": 3 * contexts * outputs,
+        # context words and slots, output words, and each draw's word and slot
+        "slots": 2 * contexts + positions + 3 * negative,
+        # input errors (contexts x dim), then the distinct-rows update's copies of the
+        # inputs' last elements and their errors (2 x contexts x 4)
+        "err": max(contexts * dim, 8 * contexts),
+    }
+
+
 cdef class ThreadState:
     """One training thread's own generator, scratch vectors and loss."""
     cdef w2v_thread state
@@ -294,23 +313,13 @@ cdef class ThreadState:
         scores = np.zeros(max(shared.model.vocab_size, 1) if shared.model.softmax else 1,
                           dtype=np.float32)
         negatives = np.zeros(shared.model.negative + 1, dtype=np.int32)
-        # the batched mode's scratch (see train_loop.c): the contexts of `positions`
-        # consecutive positions span at most 2 * window + positions words of a sentence,
-        # and their outputs are their targets and the negatives (or one Huffman path)
-        positions = shared.model.batch
-        contexts = (min(2 * shared.model.window + positions, W2V_MAX_SENTENCE)
-                    if positions else 1)
-        negative = shared.model.negative
-        outputs = max(negative + positions, W2V_MAX_CODE_LENGTH)
-        batch_in = np.zeros(contexts, dtype=np.intp)
-        batch_out = np.zeros(outputs, dtype=np.intp)
-        # gradients, then the pairs' counts as positives and as negatives
-        batch_grad = np.zeros(3 * contexts * outputs, dtype=np.float32)
-        # context words and slots, output words, and each draw's word and slot
-        batch_slots = np.zeros(2 * contexts + positions + 3 * negative, dtype=np.int32)
-        # input errors (contexts x dim), then the distinct-rows update's copies of the
-        # inputs' last elements and their errors (2 x contexts x 4)
-        batch_err = np.zeros(max(contexts * dim, 8 * contexts), dtype=np.float32)
+        sizes = batch_scratch_sizes(dim, shared.model.window, shared.model.batch,
+                                    shared.model.negative)
+        batch_in = np.zeros(sizes["in"], dtype=np.intp)
+        batch_out = np.zeros(sizes["out"], dtype=np.intp)
+        batch_grad = np.zeros(sizes["grad"], dtype=np.float32)
+        batch_slots = np.zeros(sizes["slots"], dtype=np.int32)
+        batch_err = np.zeros(sizes["err"], dtype=np.float32)
         batch_zero = np.zeros(dim + 16, dtype=np.float32)
         batch_sink = np.zeros(dim + 16, dtype=np.float32)
         self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,

@@ -40,7 +40,6 @@ STAGES = ("counting", "training", "trained")
 # 1023 rows, 400 KB at 100 dimensions. Measured on 2 threads, 5M words: depth 6 made
 # SG-HS 2.2x as fast as none, depth 10 another 13 %, depth 14 no more.
 HOT_DEPTH = 10
-MAX_SENTENCE = 1000  # W2V_MAX_SENTENCE in csrc/train_kernels.h (word2vec.c's)
 
 
 @dataclasses.dataclass
@@ -382,9 +381,9 @@ class _Job:
         floats = 4 * dim + 64
         if config.batch:
             positions = config.batch_positions if config.negative > 0 else 1
-            contexts = min(2 * config.window + positions, MAX_SENTENCE)
-            outputs = max(config.negative + positions, _train.MAX_CODE_LENGTH)
-            floats += max(contexts * dim, 8 * contexts) + 3 * contexts * outputs
+            sizes = _train.batch_scratch_sizes(dim, config.window, positions,
+                                               config.negative)
+            floats += sizes["err"] + sizes["grad"]
         if config.hs and config.threads > 1:
             floats += 2 * min(2 ** HOT_DEPTH - 1, max(size - 1, 0)) * dim
         if config.softmax:
