@@ -188,11 +188,11 @@ def _damaged(kind):
     for i in range(len(good) // 2, len(good) // 2 + 8):
         flipped[i] ^= 0x55
     return {"truncated": good[:len(good) * 2 // 3], "flipped": bytes(flipped),
-            "no data": good[:5]}
+            "no data": good[:5], "empty": b""}
 
 
 @pytest.mark.parametrize("kind", ["gz", "bz2", "xz"])
-@pytest.mark.parametrize("damage", ["truncated", "flipped", "no data"])
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "no data", "empty"])
 def test_damaged_compressed_data_is_one_line(tmp_path, capsys, kind, damage):
     path = tmp_path / f"v.bin.{kind}"
     path.write_bytes(_damaged(kind)[damage])

@@ -817,3 +817,19 @@ def test_compressed_output_names_get_compressed_files(tmp_path, corpus, extensio
     with opener(vocab, "rb") as f:
         assert f.read().startswith(b"</s> 400\n")
     assert w2v.load(str(packed)).words == w2v.load(str(plain)).words
+
+
+@pytest.mark.parametrize("extension", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("command", ["train", "phrases"])
+def test_an_empty_compressed_file_is_damaged_not_empty_text(tmp_path, capsys, extension,
+                                                            command):
+    # 0 bytes is no valid .gz, .bz2 or .xz file (gzip -t says so); gzip.GzipFile alone
+    # read it as no text, which `phrases` then accepted
+    empty = tmp_path / f"corpus.txt{extension}"
+    empty.write_bytes(b"")
+    out = tmp_path / "out.txt"
+    code = main([command, str(empty), str(out)] if command == "phrases"
+                else [command, str(empty), "-o", str(out), *FAST])
+    err = one_error_line(capsys, code, 1)
+    assert "corrupt or truncated compressed data" in err
+    assert not out.exists()

@@ -1,6 +1,8 @@
 """Options: word2vec.c's flags and defaults, the click form, and validation."""
 import pytest
 
+import w2v
+
 from w2v.config import TrainConfig
 from w2v.errors import UserError
 from w2v.word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
@@ -78,6 +80,8 @@ def test_which_form():
     (dict(output=123), "--output must be a path"),
     (dict(save_model=["m"]), "--save-model must be a path"),
     (dict(corpus="x.txt"), "the corpus must be a list of paths"),
+    (dict(threads=None), r"--threads must be a whole number \(got None\)"),
+    (dict(window=None), r"--window must be a whole number \(got None\)"),
 ])
 def test_validation(change, message):
     config = TrainConfig(corpus=["x"])
@@ -96,6 +100,19 @@ def test_preset_best_turns_on_the_measured_improvements_and_given_options_win():
     assert (best.ns_saturation, best.init_scale, best.sample_bits, best.pass_decay) == \
         ("skip", 2.0, "high", 0.5)
     assert make_config(["x"], preset="best", pass_decay=1.0).pass_decay == 1.0
+
+
+@pytest.mark.parametrize("corpus, options, message", [
+    (123, {}, r"the corpus must be a path or a list of paths \(got 123\)"),
+    (None, {}, r"the corpus must be a path or a list of paths \(got None\)"),
+    ("x.txt", {"preset": []}, r"--preset must be one of word2vec, best \(got \[\]\)"),
+    ("x.txt", {"preset": ""}, r"--preset must be one of word2vec, best \(got ''\)"),
+    ("x.txt", {"threads": None}, r"--threads must be a whole number \(got None\)"),
+])
+def test_api_misuse_is_a_usage_error(corpus, options, message):
+    # before: a TypeError from deep inside, or (an empty preset) silently the default
+    with pytest.raises(UserError, match=message):
+        w2v.train(corpus, **options)
 
 
 def test_paths_may_be_bytes_or_path_objects_in_the_library(tmp_path):

@@ -12,6 +12,7 @@
 """
 import os
 
+from .errors import UsageError
 from .model import Model, load_model
 from .vectors import Vectors, load
 
@@ -35,7 +36,14 @@ def train(corpus, output=None, **options):
     from .config import available_cores
     from .trainer import make_config, train as run_training
 
-    paths = [corpus] if isinstance(corpus, (str, bytes, os.PathLike)) else list(corpus)
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        paths = [corpus]
+    else:
+        try:
+            paths = list(corpus)
+        except TypeError:
+            raise UsageError("the corpus must be a path or a list of paths "
+                             f"(got {corpus!r})") from None
     options.setdefault("threads", available_cores())
     options.setdefault("debug", 0)
     config = make_config(paths, output, **options)

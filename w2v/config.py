@@ -152,8 +152,8 @@ class TrainConfig:
         need(self.sample is not None, "--sample must be a finite number (got None)")
         for field, (low, high) in LIMITS.items():
             value = getattr(self, field)
-            if value is None:
-                continue
+            if value is None and getattr(DEFAULTS, field) is None:
+                continue  # a default of None means "no limit" or "word2vec.c's"
             need(isinstance(value, int) and not isinstance(value, bool),
                  f"{option_name(field)} must be a whole number (got {value!r})")
             need(low <= value <= high,

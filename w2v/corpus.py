@@ -293,6 +293,9 @@ class _Limited:
         self._left -= len(data)
         return data
 
+    def peek(self, n=1):
+        return self._raw.peek(n)[:self._left]
+
     def readinto(self, buffer):
         data = self.read(len(buffer))
         buffer[:len(data)] = data

@@ -151,6 +151,10 @@ class Source:
                     if not member.is_dir():
                         yield archive.open(member)
         elif kind is not None:
+            if kind == "gz" and not self.raw.peek(1):
+                # gzip.GzipFile reads no bytes as no text, where bz2, xz and `gzip -t`
+                # see a truncated file: an empty .gz is damaged, not an empty text
+                raise EOFError("an empty file")
             yield _DECOMPRESSORS["." + kind](self.raw)
         else:
             yield contextlib.nullcontext(self.raw)  # closed with the Source

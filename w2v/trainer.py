@@ -69,8 +69,10 @@ def make_config(corpus, output=None, **options) -> TrainConfig:
     from .config import MODEL_OPTIONS, PRESETS
     from .model import read_options
 
-    preset = options.get("preset") or "word2vec"
-    if preset not in PRESETS:
+    preset = options.get("preset")
+    if preset is None:
+        preset = options["preset"] = "word2vec"
+    if not isinstance(preset, str) or preset not in PRESETS:
         raise UsageError(f"--preset must be one of {', '.join(PRESETS)} (got {preset!r})")
     for name, value in PRESETS[preset].items():
         if name not in options:
