@@ -139,3 +139,22 @@ def test_a_usage_error_points_to_the_help_of_its_command(capsys, argv, where):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.endswith(f"(see '{where} --help')\n") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    # word2vec.c's habits inside a command line of ours
+    (["train", "c.txt", "--hs", "1"], "no corpus file named 1: --hs, --cbow, --binary and "
+                                      "the other on/off options take no value here"),
+    (["train", "c.txt", "--cbow", "0", "-o", "v.txt"], "no corpus file named 0"),
+    (["train", "c.txt", "-hs", "1"], "No such option '-s'; word2vec.c's -hs is read only "
+                                     "when the whole command line is in its form"),
+    (["train", "c.txt", "-o", "v.txt", "-min-count", "3"], "here write --min-count"),
+])
+def test_word2vec_c_habits_get_a_hint(tmp_path, monkeypatch, capsys, argv, expected):
+    from w2v.cli import main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.txt").write_text("a b c\n")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1, err
+    assert not (tmp_path / "v.txt").exists()

@@ -7,6 +7,7 @@ Two forms:
 A user mistake ends in one line on stderr ("w2v: error: ...") and a non-zero exit whose
 meaning is the same in both forms and every subcommand (see w2v.errors).
 """
+import os
 import signal
 import sys
 
@@ -18,7 +19,7 @@ from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUT
                      parse_duration)
 from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
 from .signals import stop_on_signals
-from .word2vec_c_flags import is_word2vec_c_form, parse_word2vec_c_flags
+from .word2vec_c_flags import FLAGS as WORD2VEC_C_FLAGS, is_word2vec_c_form, parse_word2vec_c_flags
 
 
 def _show_version(ctx, param, value):
@@ -153,6 +154,12 @@ def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
         return
     if not corpus:
         raise UsageError("no training corpus given (see 'w2v train --help')")
+    for path in corpus:
+        if path in ("0", "1") and not os.path.exists(path):
+            # `--hs 1`, `--cbow 0`: word2vec.c's habit, where our flags take no value
+            raise UsageError(f"no corpus file named {path}: --hs, --cbow, --binary and the "
+                             "other on/off options take no value here (--hs or --no-hs, "
+                             "--cbow or --skip-gram, --binary or --text)")
     chosen = {"threads"}  # always ours: the cores of this machine, not the model's
     if options["softmax"] and not given("negative"):
         options["negative"] = 0  # --softmax replaces negative sampling unless asked for both
@@ -216,12 +223,24 @@ def _run(argv):
         # click's parser raises some errors (an option missing its value) without their
         # command's context: then the command is found in argv
         where = exc.ctx.command_path if exc.ctx else _command_path(argv)
-        raise UsageError(f"{_one_line(exc.format_message())} (see '{where} --help')") from None
+        message, hint = _one_line(exc.format_message()), _word2vec_c_hint(argv)
+        if hint:
+            message = f"{message.rstrip('.')}; {hint}"
+        raise UsageError(f"{message} (see '{where} --help')") from None
     except click.exceptions.Abort:  # click's form of an EOFError or KeyboardInterrupt
         raise Stopped(signal.SIGINT, "interrupted") from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _word2vec_c_hint(argv):
+    """Where a word2vec.c flag (-hs) sits in a command line of ours: how to write it."""
+    for arg in argv:
+        if arg in WORD2VEC_C_FLAGS:
+            return (f"word2vec.c's {arg} is read only when the whole command line is in "
+                    f"its form (w2v -train FILE -output FILE {arg} ...), here write -{arg}")
+    return ""
 
 
 def _command_path(argv):
