@@ -1,0 +1,125 @@
+/* Where the batched mode's hierarchical softmax spends its time, phase by phase, with
+ * every row in cache: the AVX-512 copy of csrc/train_loop.c is included here, so its
+ * static functions can be timed one at a time on made-up positions. Built and run by
+ * hs_batch_phases.py (see there).
+ *
+ * Positions: contexts per position 2, 4, ..., 10 as word2vec.c's shrunk windows give them
+ * (window 5), code lengths drawn from those of the words trained on the first 5M words of
+ * the shared corpus (sample 1e-4), vocabulary `V` words so that the rows fit in cache.
+ * Each phase is timed over the same 4096 positions many times; the fastest repeat is
+ * reported (the machine is shared: the minimum is the repeat nothing interrupted). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <x86intrin.h>
+#pragma GCC target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma,prefer-vector-width=512")
+#define LOOP_ENTRY w2v_train_ids_avx512
+#define W2V_VEC 16
+#include "train_loop.c"
+
+enum { POSITIONS = 4096, MAX_CONTEXTS = 10, DIM = 100 };
+enum { WHOLE, SCORES, GRADIENTS, UPDATE, PHASES };
+static const char *const PHASE_NAMES[] = {"whole position (hs_position)", "scores",
+                                          "gradients (hs_gradients)",
+                                          "update (batch_update_distinct)"};
+/* share of trained words with each code length 0..20 (scripts/bench_arith.py's counts) */
+static const double CODE_LENGTHS[] = {0, 0, 0, 0, .005, .01, .013, .019, .023, .024, .037,
+                                      .072, .134, .158, .147, .113, .088, .063, .045, .035,
+                                      .014};
+
+static real uniform(void) { return rand() / (real)RAND_MAX - 0.5f; }
+
+int main(int argc, char **argv) {
+    const int V = argc > 1 ? atoi(argv[1]) : 200, repeats = argc > 2 ? atoi(argv[2]) : 200;
+    if (!__builtin_cpu_supports("avx512f")) {
+        printf("this CPU has no AVX-512: nothing measured\n");
+        return 0;
+    }
+    static real sigmoid[W2V_EXP_TABLE_SIZE + 1], log_sig[W2V_EXP_TABLE_SIZE + 1],
+        log_one_minus[W2V_EXP_TABLE_SIZE + 1];
+    w2v_fill_tables(sigmoid, log_sig, log_one_minus);
+    w2v_model m = {0};
+    m.dim = DIM, m.hs = 1, m.vocab_size = V, m.window = 5, m.batch = 1;
+    m.sigmoid_table = sigmoid, m.log_sigmoid_table = log_sig;
+    m.log_one_minus_table = log_one_minus;
+    m.input_vectors = malloc(sizeof(real) * V * DIM);
+    m.hs_vectors = malloc(sizeof(real) * V * DIM);
+    uint8_t *codes = calloc(V, W2V_MAX_CODE_LENGTH);
+    int32_t *points = calloc((size_t)V * W2V_MAX_CODE_LENGTH, 4), *lengths = calloc(V, 4);
+    srand(7);
+    for (int64_t i = 0; i < (int64_t)V * DIM; i++) {
+        m.input_vectors[i] = uniform() / 2;
+        m.hs_vectors[i] = uniform() / 2;
+    }
+    for (int w = 0; w < V; w++) {
+        double r = rand() / (double)RAND_MAX, below = 0;
+        int length = 20;
+        for (int l = 4; l <= 20; l++)
+            if (r < (below += CODE_LENGTHS[l])) {
+                length = l;
+                break;
+            }
+        lengths[w] = length;
+        for (int d = 0, node = 0; d < length; d++) {  /* down a binary tree: distinct nodes */
+            codes[w * W2V_MAX_CODE_LENGTH + d] = rand() & 1;
+            points[w * W2V_MAX_CODE_LENGTH + d] = node % (V - 1);
+            node = 2 * node + 1 + codes[w * W2V_MAX_CODE_LENGTH + d];
+        }
+    }
+    m.codes = codes, m.points = points, m.code_lengths = lengths;
+    w2v_thread t = {0};
+    t.alpha = 0.025f;
+    t.batch_in = calloc(64, sizeof(real *));
+    t.batch_out = calloc(64, sizeof(real *));
+    t.batch_grad = calloc(2 * 64 * 64, sizeof(real));
+    t.batch_err = calloc(64 * (DIM + 16), sizeof(real));
+    t.batch_zero = calloc(DIM + 16, sizeof(real));
+    t.batch_sink = calloc(DIM + 16, sizeof(real));
+    real *gradients = t.batch_grad + 64 * 64;  /* the gradients phase writes here */
+    static int target[POSITIONS], contexts[POSITIONS], context[POSITIONS][MAX_CONTEXTS];
+    double units = 0;  /* (context, node) pairs, for the multiply-adds */
+    for (int p = 0; p < POSITIONS; p++) {
+        target[p] = rand() % V;
+        contexts[p] = 2 * (5 - rand() % 5);
+        for (int c = 0; c < contexts[p]; c++) context[p][c] = rand() % V;
+        units += (double)contexts[p] * lengths[target[p]];
+    }
+    double loss = 0;
+    printf("vocabulary %d words (rows %.1f MB), %d positions, fastest of %d repeats\n", V,
+           2.0 * V * DIM * sizeof(real) / 1e6, POSITIONS, repeats);
+    printf("multiply-adds per position: %.0f (3 x contexts x code length x %d)\n",
+           3 * units * DIM / POSITIONS, DIM);
+    for (int phase = 0; phase < PHASES; phase++) {
+        double best = 1e30;
+        for (int r = 0; r < repeats; r++) {
+            uint64_t start = __rdtsc();
+            for (int p = 0; p < POSITIONS; p++) {
+                real *in[MAX_CONTEXTS];
+                const int k = contexts[p], n = lengths[target[p]];
+                for (int c = 0; c < k; c++)
+                    in[c] = m.input_vectors + (int64_t)context[p][c] * DIM;
+                if (phase == WHOLE) {
+                    hs_position(&m, &t, target[p], in, k, &loss);
+                    continue;
+                }
+                real **out = t.batch_out;
+                for (int d = 0; d < n; d++)
+                    out[d] = m.hs_vectors +
+                             (int64_t)points[target[p] * W2V_MAX_CODE_LENGTH + d] * DIM;
+                if (phase == SCORES)
+                    scores(in, k, out, n, t.batch_grad, n, DIM);
+                else if (phase == GRADIENTS)
+                    for (int u = 0; u < k; u++)
+                        loss += hs_gradients(&m, t.batch_grad + u * n,
+                                             codes + target[p] * W2V_MAX_CODE_LENGTH, n,
+                                             t.alpha, gradients + u * n);
+                else
+                    batch_update_distinct(in, k, out, n, gradients, n, t.batch_err,
+                                          t.batch_zero, t.batch_sink, DIM);
+            }
+            double cycles = (double)(__rdtsc() - start) / POSITIONS;
+            if (cycles < best) best = cycles;
+        }
+        printf("%-32s %6.0f reference cycles per position\n", PHASE_NAMES[phase], best);
+    }
+    return loss != loss;  /* (uses the loss, so no phase is optimised away) */
+}
