@@ -1,7 +1,7 @@
 """Where the batched mode's hierarchical softmax spends its time, phase by phase, with every
 row in cache (x86-64 with AVX-512 and a C compiler; see hs_batch_phases.c).
 
-    python scripts/experiments/hs_batch_phases.py [--vocab 200] [--repeats 200]
+    python scripts/experiments/hs_batch_phases.py [--vocab 200] [--repeats 200] [--size 100]
 
 A training run cannot tell a slow kernel from rows waiting in memory; this times
 hs_position and its three phases (scores, gradients, update) on rows that fit in cache,
@@ -26,9 +26,10 @@ def main():
     parser.add_argument("--vocab", type=int, default=200,
                         help="words (and tree nodes): 200 keeps every row in cache")
     parser.add_argument("--repeats", type=int, default=200)
+    parser.add_argument("--size", type=int, default=100, help="vector size (dim)")
     args = parser.parse_args()
-    if args.vocab < 2 or args.repeats < 1:
-        parser.error("--vocab must be at least 2 and --repeats at least 1")
+    if args.vocab < 2 or args.repeats < 1 or not 1 <= args.size <= 1000:
+        parser.error("--vocab must be at least 2, --repeats at least 1, --size 1 to 1000")
     compiler = os.environ.get("CC", "cc")
     with tempfile.TemporaryDirectory() as scratch:
         program = os.path.join(scratch, "hs_batch_phases")
@@ -36,7 +37,8 @@ def main():
                  "-pthread", "-I", CSRC, "-o", program, *SOURCES, "-lm"]
         if subprocess.run(build).returncode != 0:
             sys.exit("hs_batch_phases: the C build failed (command: " + " ".join(build) + ")")
-        sys.exit(subprocess.run([program, str(args.vocab), str(args.repeats)]).returncode)
+        sys.exit(subprocess.run([program, str(args.vocab), str(args.repeats),
+                                 str(args.size)]).returncode)
 
 
 if __name__ == "__main__":
