@@ -17,12 +17,15 @@ void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus) {
     }
 }
 
-void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed) {
+void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, int64_t stride,
+                            uint64_t seed) {
     uint64_t state = seed;
-    for (int64_t i = 0; i < vocab_size * dim; i++) {
-        uint64_t r = next_rand(&state);
-        vectors[i] = (real)((((r & 0xFFFF) / (real)65536) - 0.5) / dim);  /* in double, as word2vec.c */
-    }
+    for (int64_t i = 0; i < vocab_size; i++)
+        for (int c = 0; c < dim; c++) {
+            uint64_t r = next_rand(&state);
+            /* in double, as word2vec.c */
+            vectors[i * stride + c] = (real)((((r & 0xFFFF) / (real)65536) - 0.5) / dim);
+        }
 }
 
 int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r) {
@@ -87,8 +90,8 @@ void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) {
     if (!m->hot_slot || !t->hot_local) return;
     const int dim = m->dim;
     for (int s = 0; s < m->hot_count; s++) {
-        real *shared = m->hs_vectors + (int64_t)t->hot_nodes[s] * dim;
-        real *local = t->hot_local + (int64_t)s * dim, *base = t->hot_base + (int64_t)s * dim;
+        real *shared = m->hs_vectors + (int64_t)t->hot_nodes[s] * m->hs_stride;
+        real *local = t->hot_local + s * t->hot_stride, *base = t->hot_base + s * t->hot_stride;
         for (int i = 0; i < dim; i++) {
             real now = shared[i] + (local[i] - base[i]);  /* Hogwild, as every update */
             shared[i] = now;

@@ -48,6 +48,8 @@ typedef struct w2v_model {
     const int32_t *noise_aliases;      /* see w2v_build_alias */
     const real *keep_thresholds;  /* subsampling: word2vec.c's `ran` per word, or NULL */
     int64_t vocab_size;
+    /* floats from one row of each matrix to the next (>= dim) */
+    int64_t input_stride, hs_stride, ns_stride, softmax_stride;
     int dim, window, negative, hs, softmax, cbow, cbow_mean;
     int batch;                    /* --batch: positions sharing one draw of negatives (0: off) */
     int ns_skip_saturated;        /* gensim's rule: no NS update when |f| >= 6 */
@@ -91,16 +93,19 @@ typedef struct w2v_thread {
     int32_t *batch_slots;         /* word ids and slots of a block of positions' rows */
     real *batch_zero;             /* dim zeros: the padding rows of an output block */
     real *batch_sink;             /* where the padding rows' results go */
-    real *hot_local;              /* hot_count x dim: this thread's copy of the hot rows */
-    real *hot_base;               /* hot_count x dim: the shared rows as last synchronised */
+    real *hot_local;              /* hot_count rows: this thread's copy of the hot rows */
+    real *hot_base;               /* hot_count rows: the shared rows as last synchronised */
+    int64_t hot_stride;           /* floats from one row of these copies to the next */
     const int32_t *hot_nodes;     /* hot_count: the node of each slot */
 } w2v_thread;
 
 void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);
 
 /* word2vec.c's initial input vectors: uniform in [-0.5, 0.5) / dim from its generator
- * started at `seed` (word2vec.c uses 1, our default too, so both start identical). */
-void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed);
+ * started at `seed` (word2vec.c uses 1, our default too, so both start identical); rows
+ * `stride` floats apart. */
+void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, int64_t stride,
+                            uint64_t seed);
 
 /* Walker's alias tables for drawing word i with probability weights[i] / sum: pick a
  * column uniformly, keep it if a uniform 48-bit fraction is below thresholds[column],

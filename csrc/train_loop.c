@@ -12,6 +12,22 @@
 
 #include "train_common.h"
 
+/* Row i of each shared matrix. A matrix's rows are its stride apart, dim floats of them
+ * used: the driver pads rows to whole cache lines, so that no vector load of a row
+ * straddles two of them (a model read from a file may have unpadded rows). */
+static inline real *input_row(const w2v_model *m, int64_t i) {
+    return m->input_vectors + i * m->input_stride;
+}
+static inline real *hs_row(const w2v_model *m, int64_t i) {
+    return m->hs_vectors + i * m->hs_stride;
+}
+static inline real *ns_row(const w2v_model *m, int64_t i) {
+    return m->ns_vectors + i * m->ns_stride;
+}
+static inline real *softmax_row(const w2v_model *m, int64_t i) {
+    return m->softmax_vectors + i * m->softmax_stride;
+}
+
 /* Negative samples per prediction handled with every dot product taken first; more
  * than this (never sensible) go one by one, as word2vec.c does. */
 #define W2V_MAX_NEGATIVE 63
@@ -348,8 +364,8 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     real *rows[W2V_MAX_CODE_LENGTH], f[W2V_MAX_CODE_LENGTH], g[W2V_MAX_CODE_LENGTH];
     for (int d = 0; d < len; d++) {
         int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;
-        rows[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
-                                            : m->hs_vectors + (int64_t)point[d] * dim;
+        rows[d] = slot >= 0 && t->hot_local ? t->hot_local + slot * t->hot_stride
+                                            : hs_row(m, point[d]);
     }
     dots(in, rows, len, dim, f);
     t->loss += hs_gradients(m, f, code, len, alpha, g);
@@ -368,7 +384,7 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
 static inline void prefetch_path(const w2v_model *m, int32_t word) {
     const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int len = m->code_lengths[word];
-    for (int d = 0; d < len; d++) prefetch_row(m->hs_vectors + (int64_t)point[d] * m->dim, m->dim);
+    for (int d = 0; d < len; d++) prefetch_row(hs_row(m, point[d]), m->dim);
 }
 
 /* What position `next` needs and the one before it did not: its target's Huffman path
@@ -376,9 +392,9 @@ static inline void prefetch_path(const w2v_model *m, int32_t word) {
 static inline void prefetch_next_position(const w2v_model *m, const int32_t *sen, int next,
                                           int len) {
     if (m->hs) prefetch_path(m, sen[next]);
-    if (m->negative > 0) prefetch_row(m->ns_vectors + (int64_t)sen[next] * m->dim, m->dim);
+    if (m->negative > 0) prefetch_row(ns_row(m, sen[next]), m->dim);
     if (next + m->window < len)
-        prefetch_row(m->input_vectors + (int64_t)sen[next + m->window] * m->dim, m->dim);
+        prefetch_row(input_row(m, sen[next + m->window]), m->dim);
 }
 
 /* word2vec.c's noise word from generator value r: </s> from the table is replaced by a
@@ -407,7 +423,7 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
         int32_t target = negative_for(m, next_rand(&t->next_random), word);
         if (target < 0) continue;  /* word2vec.c: a negative equal to the target is skipped */
         t->negatives[n++] = target;
-        prefetch_row(m->ns_vectors + (int64_t)target * dim, dim);
+        prefetch_row(ns_row(m, target), dim);
     }
     /* The next call (the next context of this word, usually) draws the next `negative`
      * values of the generator: their rows are fetched now, while this call computes.
@@ -415,21 +431,21 @@ static void ns_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     uint64_t ahead = t->next_random;
     for (int d = 0; d < m->negative; d++) {
         int32_t target = draw_noise_word(m, next_rand(&ahead));
-        __builtin_prefetch(m->ns_vectors + (int64_t)target * dim);  /* whole rows: slower */
+        __builtin_prefetch(ns_row(m, target));  /* whole rows: slower */
     }
     /* As in hs_step: when the targets are distinct (a noise word drawn twice is rare),
      * every dot product can be taken before any update, with the same numbers. */
     real *rows[W2V_MAX_NEGATIVE + 1], f[W2V_MAX_NEGATIVE + 1], g[W2V_MAX_NEGATIVE + 1];
     int distinct = n <= W2V_MAX_NEGATIVE + 1;
     for (int d = 0; d < n && distinct; d++) {
-        rows[d] = m->ns_vectors + (int64_t)t->negatives[d] * dim;
+        rows[d] = ns_row(m, t->negatives[d]);
         distinct &= rows[d] != in;  /* --tied: a target may be the input row itself */
         for (int e = 1; e < d; e++) distinct &= t->negatives[e] != t->negatives[d];
     }
     double loss = 0;
     if (distinct) dots(in, rows, n, dim, f);
     for (int d = 0; d < n; d++) {
-        real *row = m->ns_vectors + (int64_t)t->negatives[d] * dim;
+        real *row = ns_row(m, t->negatives[d]);
         int label = d == 0;
         real fd = distinct ? f[d] : dot(in, row, dim);
         real gd;
@@ -461,7 +477,7 @@ static void softmax_step(const w2v_model *m, w2v_thread *t, const real *in, int3
     real *scores = t->scores;
     real top = -INFINITY;
     for (int64_t j = 0; j < V; j++) {
-        scores[j] = dot(in, m->softmax_vectors + j * dim, dim);
+        scores[j] = dot(in, softmax_row(m, j), dim);
         if (scores[j] > top) top = scores[j];
     }
     double total = 0;
@@ -472,7 +488,7 @@ static void softmax_step(const w2v_model *m, w2v_thread *t, const real *in, int3
     t->loss += -log(scores[word] / total);
     for (int64_t j = 0; j < V; j++) {
         real g = ((j == word) - (real)(scores[j] / total)) * t->alpha;
-        logistic_update(in, m->softmax_vectors + j * dim, t->hidden_error, g, dim);
+        logistic_update(in, softmax_row(m, j), t->hidden_error, g, dim);
     }
 }
 
@@ -512,7 +528,7 @@ static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
             if (a == m->window) continue;
             int c = pos - m->window + a;
             /* skip-gram in word2vec.c: the context word's vector predicts the centre word */
-            real *in = m->input_vectors + (int64_t)sen[c] * dim;
+            real *in = input_row(m, sen[c]);
             memset(t->hidden_error, 0, dim * sizeof(real));
             output_steps(m, t, in, word);
             axpy(1, t->hidden_error, in, dim);
@@ -535,7 +551,7 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
         for (int a = lo; a < hi; a++) {
             int c = pos - m->window + a;
             if (a == m->window) continue;
-            axpy(1, m->input_vectors + (int64_t)sen[c] * dim, hidden, dim);
+            axpy(1, input_row(m, sen[c]), hidden, dim);
             used++;
         }
         if (!used) continue;
@@ -551,7 +567,7 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
         for (int a = lo; a < hi; a++) {
             int c = pos - m->window + a;
             if (a == m->window) continue;
-            axpy(1, t->hidden_error, m->input_vectors + (int64_t)sen[c] * dim, dim);
+            axpy(1, t->hidden_error, input_row(m, sen[c]), dim);
         }
     }
 }
@@ -773,8 +789,8 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
     const int n = m->code_lengths[word];
     for (int d = 0; d < n; d++) {
         int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
-        out[d] = slot >= 0 && t->hot_local ? t->hot_local + (int64_t)slot * dim
-                                           : m->hs_vectors + (int64_t)point[d] * dim;
+        out[d] = slot >= 0 && t->hot_local ? t->hot_local + slot * t->hot_stride
+                                           : hs_row(m, point[d]);
     }
     if (k > BATCH_MERGED_CONTEXTS) {
         for (int i = 0; i < k; i++) {
@@ -839,8 +855,8 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
         noise[d] = slot_of(out_words, &n, word);
     }
     real **in = t->batch_in, **out = t->batch_out;
-    for (int u = 0; u < k; u++) in[u] = m->input_vectors + (int64_t)in_words[u] * dim;
-    for (int j = 0; j < n; j++) out[j] = m->ns_vectors + (int64_t)out_words[j] * dim;
+    for (int u = 0; u < k; u++) in[u] = input_row(m, in_words[u]);
+    for (int j = 0; j < n; j++) out[j] = ns_row(m, out_words[j]);
     /* how often each pair occurs as a positive and as a negative */
     real *G = t->batch_grad, *positive = G + k * n, *negative = positive + k * n;
     memset(positive, 0, 2 * sizeof(real) * k * n);
@@ -902,7 +918,7 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
             for (int p = 0; p < count; p++) {
                 int k = 0;
                 for (int a = lo[p]; a < hi[p]; a++)
-                    if (a != first + p) in[k++] = m->input_vectors + (int64_t)sen[a] * dim;
+                    if (a != first + p) in[k++] = input_row(m, sen[a]);
                 if (!k) continue;
                 hs_position(m, t, sen[first + p], in, k, &loss);
                 if (!m->negative) t->loss_examples += k;
@@ -916,7 +932,7 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
                 for (int p = 0; p < m->negative + positions; p++) next_rand(&ahead);
                 for (int d = 0; d < m->negative; d++) {
                     int32_t noise = draw_noise_word(m, next_rand(&ahead));
-                    prefetch_row(m->ns_vectors + (int64_t)noise * dim, dim);
+                    prefetch_row(ns_row(m, noise), dim);
                 }
                 ns_positions(m, t, first, count, lo, hi, &loss);
             }

@@ -134,3 +134,81 @@ def test_tied_kernel_matches_word2vec_c_loop_on_one_matrix(cbow, negative, softm
 
     assert np.abs(tied - _train.init_input_vectors(V, DIM, 1)).max() > 1e-3
     np.testing.assert_allclose(tied, expected, atol=1e-6)
+
+
+def test_training_matrices_start_their_rows_on_cache_lines():
+    for dim in (1, 16, 19, 100, 300):
+        matrix = _train.training_matrix(7, dim)
+        assert matrix.shape == (7, dim) and matrix.dtype == np.float32 and not matrix.any()
+        assert matrix.strides == (_train.row_stride(dim) * 4, 4)
+        assert _train.row_stride(dim) % 16 == 0 and _train.row_stride(dim) - dim < 16
+        assert matrix.ctypes.data % 64 == 0
+        vectors = _train.init_input_vectors(7, dim, 1)
+        assert vectors.ctypes.data % 64 == 0 and vectors.strides == matrix.strides
+
+
+@pytest.mark.parametrize("kernel", _train.available_kernels())
+@pytest.mark.parametrize("cbow, hs, negative, softmax, batch", [
+    (False, True, 2, False, 0), (True, True, 2, False, 0), (False, False, 0, True, 0),
+    (False, True, 2, False, 1), (False, False, 3, False, 3)],
+    ids=["sg-hs+ns", "cbow-hs+ns", "softmax", "batch-hs+ns", "batch-positions"])
+def test_row_layout_changes_no_number(kernel, cbow, hs, negative, softmax, batch):
+    """The same training on rows padded to cache lines (as the trainer allocates them), on
+    packed rows (as a model file is read), and on both mixed, gives the same bytes: each
+    matrix's row stride is its own."""
+    ids, weights, keep = toy_corpus(2)
+    codes, points, lengths = toy_tree(5)
+    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
+    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+
+    def trained(padded):  # padded[i]: matrix i (input, hs, ns, softmax) with padded rows
+        start = _train.init_input_vectors(V, DIM, 1)
+        matrices = [_train.training_matrix(V, DIM) if pad else np.zeros((V, DIM), np.float32)
+                    for pad in padded]
+        matrices[0][:] = start
+        _train.ThreadState(_train.SharedModel(
+            input_vectors=matrices[0], hs_vectors=matrices[1] if hs else None,
+            ns_vectors=matrices[2] if negative else None,
+            softmax_vectors=matrices[3] if softmax else None, codes=codes, points=distinct,
+            code_lengths=lengths, noise_weights=weights, keep_thresholds=keep,
+            window=WINDOW, negative=negative, hs=hs, softmax=softmax, cbow=cbow,
+            cbow_mean=True, alpha=ALPHA, min_alpha=None, total_words=10**12, kernel=kernel,
+            batch=batch), SEED).train(ids)
+        return [np.ascontiguousarray(m).tobytes() for m in matrices]
+
+    packed = trained([False] * 4)
+    assert trained([True] * 4) == packed
+    assert trained([True, False, True, False]) == packed
+    assert trained([False, True, False, True]) == packed
+
+
+@pytest.mark.parametrize("kernel", _train.available_kernels())
+@pytest.mark.parametrize("batch", [0, 1])
+def test_private_copies_of_the_top_rows_make_the_same_updates(kernel, batch):
+    """With one thread, updating copies of the tree's top rows and adding their change to
+    the shared rows at each synchronisation is the plain update but for rounding."""
+    ids, weights, keep = toy_corpus(3)
+    codes, _, lengths = toy_tree(5)
+    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
+    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+
+    def trained(hot_depth):
+        matrices = [_train.init_input_vectors(V, DIM, 1), _train.training_matrix(V, DIM)]
+        matrices[1][:] = _train.init_input_vectors(V, DIM, 2)  # copies must hold these
+        shared = _train.SharedModel(
+            input_vectors=matrices[0], hs_vectors=matrices[1], ns_vectors=None,
+            softmax_vectors=None, codes=codes, points=distinct, code_lengths=lengths,
+            noise_weights=weights, keep_thresholds=keep, window=WINDOW, negative=0, hs=True,
+            softmax=False, cbow=False, cbow_mean=True, alpha=ALPHA, min_alpha=None,
+            total_words=10**12, kernel=kernel, batch=batch, hot_depth=hot_depth)
+        # (the toy paths are no tree: their first two nodes cover every node)
+        assert len(shared.hot_nodes) == (V - 1 if hot_depth else 1)
+        state = _train.ThreadState(shared, SEED)
+        state.train(ids)
+        state.flush()  # adds the copies' changes to the shared rows
+        return matrices
+
+    plain, copied = trained(0), trained(2)
+    assert np.abs(plain[1] - _train.init_input_vectors(V, DIM, 2)).max() > 1e-3  # trained
+    for want, got in zip(plain, copied):
+        np.testing.assert_allclose(got, want, atol=1e-6)

@@ -37,6 +37,7 @@ cdef extern from "train_kernels.h":
         const int32_t *noise_aliases
         const real *keep_thresholds
         int64_t vocab_size
+        int64_t input_stride, hs_stride, ns_stride, softmax_stride
         int dim, window, negative, hs, softmax, cbow, cbow_mean, batch
         int ns_skip_saturated, cbow_gradient_mean, sample_high_bits
         const int32_t *hot_slot
@@ -67,10 +68,12 @@ cdef extern from "train_kernels.h":
         real *batch_sink
         real *hot_local
         real *hot_base
+        int64_t hot_stride
         const int32_t *hot_nodes
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
     void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
-    void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, uint64_t seed)
+    void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, int64_t stride,
+                                uint64_t seed)
     int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r)
     real w2v_alpha_at(const w2v_model *m, int64_t words_done)
     int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
@@ -118,12 +121,36 @@ def sigmoid_tables():
     return sigmoid, log_sigmoid, log_one_minus
 
 
+ROW_ALIGNMENT = 64  # bytes: a cache line, and one 16-float AVX-512 vector
+
+
+def row_stride(int dim):
+    """Floats from one row of a training matrix to the next: dim rounded up to whole cache
+    lines. With 100-float rows (400 bytes), three rows in four start inside a cache line
+    and most of their 64-byte vector loads straddle two lines, which costs the AVX-512
+    kernels about a tenth of their time (scripts/experiments/hs_batch_phases.py's rows)."""
+    per_line = ROW_ALIGNMENT // 4
+    return -(-dim // per_line) * per_line
+
+
+def training_matrix(Py_ssize_t rows, int dim):
+    """A zero (rows, dim) float32 matrix whose rows start on cache lines, row_stride(dim)
+    floats apart: a view of a larger array (the padding is never read or written). Any
+    C-ordered float32 matrix trains too, only slower when its rows straddle lines."""
+    stride = row_stride(dim)
+    per_line = ROW_ALIGNMENT // 4
+    flat = np.zeros(rows * stride + per_line, dtype=np.float32)
+    skip = (-flat.ctypes.data % ROW_ALIGNMENT) // 4  # floats before the first aligned one
+    return flat[skip:skip + rows * stride].reshape(rows, stride)[:, :dim]
+
+
 def init_input_vectors(Py_ssize_t vocab_size, int dim, uint64_t seed):
-    """word2vec.c's initial input vectors (uniform in [-0.5, 0.5) / dim)."""
-    vectors = np.empty((vocab_size, dim), dtype=np.float32)
-    cdef real[:, ::1] v = vectors
+    """word2vec.c's initial input vectors (uniform in [-0.5, 0.5) / dim), in a
+    training_matrix."""
+    vectors = training_matrix(vocab_size, dim)
     if vocab_size:
-        w2v_init_input_vectors(&v[0, 0], vocab_size, dim, seed)
+        w2v_init_input_vectors(matrix_pointer(vectors), vocab_size, dim,
+                               vectors.strides[0] // 4, seed)
     return vectors
 
 
@@ -159,10 +186,19 @@ def draw_noise_words(weights, Py_ssize_t count, uint64_t seed):
 
 
 cdef real *matrix_pointer(object array):
+    """The first element of a float32 matrix whose rows are each contiguous (a C-ordered
+    matrix, or a training_matrix), or NULL for None."""
     if array is None:
         return NULL
-    cdef real[:, ::1] view = array
+    cdef real[:, :] view = array
+    if view.shape[1] > 1 and view.strides[1] != sizeof(real):
+        raise ValueError("a training matrix's rows must be contiguous")
     return &view[0, 0]
+
+
+def _row_stride(matrix):
+    """Floats from one row of a matrix to the next (any value for 0 or 1 row)."""
+    return matrix.strides[0] // 4 if matrix is not None and matrix.shape[0] > 1 else 0
 
 
 cdef class SharedModel:
@@ -225,6 +261,10 @@ cdef class SharedModel:
             keep = keep_thresholds
             self.model.keep_thresholds = &keep[0]
         self.model.vocab_size = vocab_size
+        self.model.input_stride = _row_stride(input_vectors)
+        self.model.hs_stride = _row_stride(hs_vectors)
+        self.model.ns_stride = _row_stride(ns_vectors)
+        self.model.softmax_stride = _row_stride(softmax_vectors)
         self.model.dim = dim
         self.model.window = window
         self.model.negative = negative
@@ -330,11 +370,16 @@ cdef class ThreadState:
         self.state.batch_slots = &bsl[0]
         # a copy of the hot tree rows (see SharedModel): local and as last synchronised
         cdef int hot = shared.model.hot_count
-        hot_local = np.ascontiguousarray(shared.hs_vectors[shared.hot_nodes]) if hot else None
-        hot_base = hot_local.copy() if hot else None
+        hot_local = hot_base = None
+        if hot:  # rows on cache lines, as the shared ones
+            hot_local = training_matrix(hot, shared.model.dim)
+            hot_local[:] = shared.hs_vectors[shared.hot_nodes]
+            hot_base = training_matrix(hot, shared.model.dim)
+            hot_base[:] = hot_local
         self._hot = (hot_local, hot_base, shared.hot_nodes)
-        self.state.hot_local = <real *>cnp.PyArray_DATA(hot_local) if hot else NULL
-        self.state.hot_base = <real *>cnp.PyArray_DATA(hot_base) if hot else NULL
+        self.state.hot_local = matrix_pointer(hot_local)
+        self.state.hot_base = matrix_pointer(hot_base)
+        self.state.hot_stride = _row_stride(hot_local) if hot else 0
         self.state.hot_nodes = <const int32_t *>cnp.PyArray_DATA(shared.hot_nodes)
         self.state.batch_zero = &bz[0]
         self.state.batch_sink = &bk[0]

@@ -111,7 +111,7 @@ def write_vectors(path, words, vectors, binary=False):
 
 
 def _checked_matrix(words, vectors):
-    vectors = np.ascontiguousarray(vectors, dtype="<f4")
+    vectors = np.asarray(vectors, dtype="<f4")  # rows are written one by one: no copy
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise ValueError("vectors must be a (len(words), D) matrix")
     joined = b"\0".join(words)

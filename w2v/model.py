@@ -133,7 +133,7 @@ def save_model(path, model, what="model file"):
             for name in MATRICES:
                 matrix = getattr(model, name)
                 if matrix is not None:
-                    _write_array(archive, name, np.ascontiguousarray(matrix, np.float32))
+                    _write_array(archive, name, np.asarray(matrix, np.float32))
             if model.huffman is not None:
                 lengths, codes, points = model.huffman.compact()
                 _write_array(archive, "huffman_lengths", lengths)

@@ -62,6 +62,11 @@ class TrainResult:
         return self.input_vectors + self.output_vectors
 
 
+def _matrices_bytes(count, size, dim):
+    """What `count` training matrices of `size` rows take (rows padded: row_stride)."""
+    return count * size * _train.row_stride(dim) * 4
+
+
 def make_config(corpus, output=None, **options) -> TrainConfig:
     """TrainConfig from the options given; those not given come from the preset (if one
     is named), else, with from_model, from the model (its hyperparameters are what
@@ -351,7 +356,7 @@ class _Job:
                 needed["ns_vectors"] = needed["softmax_vectors"] = False
             for name, wanted in needed.items():
                 if wanted and name not in self.matrices:
-                    self.matrices[name] = np.zeros((size, dim), np.float32)
+                    self.matrices[name] = _train.training_matrix(size, dim)
             if config.hs and self.huffman is None:
                 self.huffman = Huffman(*vocab.huffman())
         except MemoryError:
@@ -359,9 +364,11 @@ class _Job:
         self.stage = "training"
 
     def check_memory(self, count, size, dim):
-        needed = count * size * dim * 4
+        needed = _matrices_bytes(count, size, dim)
         if self.config.debug >= 1:
-            self.info(f"Memory for the matrices: {count} x {size} x {dim} float32 = "
+            padded = _train.row_stride(dim)
+            rows = f" (rows padded to {padded} for cache-line alignment)" if padded > dim else ""
+            self.info(f"Memory for the matrices: {count} x {size} x {dim} float32{rows} = "
                       f"{_megabytes(needed)}")
         available = available_memory()
         if available is not None and needed > available:
@@ -394,8 +401,9 @@ class _Job:
 
     def memory_advice(self, count, size, dim, available=None):
         have = f" but only {_megabytes(available)} is available" if available else ""
+        needed = _megabytes(_matrices_bytes(count, size, dim))
         return (f"the {count} matrices of {size} words x {dim} dimensions need "
-                f"{_megabytes(count * size * dim * 4)}{have}: lower --size (now {dim}) or "
+                f"{needed}{have}: lower --size (now {dim}) or "
                 f"shrink the vocabulary with a higher --min-count (now {self.config.min_count})"
                 f" or --max-vocab")
 

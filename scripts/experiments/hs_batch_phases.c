@@ -31,11 +31,18 @@ static const double CODE_LENGTHS[] = {0, 0, 0, 0, .005, .01, .013, .019, .023, .
 
 static real uniform(void) { return rand() / (real)RAND_MAX - 0.5f; }
 
+static real *matrix(size_t floats) {  /* rows from a cache line on, as the driver's */
+    return aligned_alloc(64, (floats * sizeof(real) + 63) / 64 * 64);
+}
+
 int main(int argc, char **argv) {
     const int V = argc > 1 ? atoi(argv[1]) : 200, repeats = argc > 2 ? atoi(argv[2]) : 200;
     /* read at run time, as the kernels get it: a constant would let the compiler
      * specialise their loops as the real build cannot */
     const int dim = argc > 3 ? atoi(argv[3]) : 100;
+    /* rows padded to whole cache lines, as the driver allocates them (_train.row_stride),
+     * unless told otherwise */
+    const int stride = argc > 4 ? atoi(argv[4]) : (dim + 15) / 16 * 16;
     if (!__builtin_cpu_supports("avx512f")) {
         printf("this CPU has no AVX-512: nothing measured\n");
         return 0;
@@ -44,15 +51,15 @@ int main(int argc, char **argv) {
         log_one_minus[W2V_EXP_TABLE_SIZE + 1];
     w2v_fill_tables(sigmoid, log_sig, log_one_minus);
     w2v_model m = {0};
-    m.dim = dim, m.hs = 1, m.vocab_size = V, m.window = 5, m.batch = 1;
+    m.dim = dim, m.input_stride = m.hs_stride = stride, m.hs = 1, m.vocab_size = V, m.window = 5, m.batch = 1;
     m.sigmoid_table = sigmoid, m.log_sigmoid_table = log_sig;
     m.log_one_minus_table = log_one_minus;
-    m.input_vectors = malloc(sizeof(real) * V * dim);
-    m.hs_vectors = malloc(sizeof(real) * V * dim);
+    m.input_vectors = matrix((size_t)V * stride);
+    m.hs_vectors = matrix((size_t)V * stride);
     uint8_t *codes = calloc(V, W2V_MAX_CODE_LENGTH);
     int32_t *points = calloc((size_t)V * W2V_MAX_CODE_LENGTH, 4), *lengths = calloc(V, 4);
     srand(7);
-    for (int64_t i = 0; i < (int64_t)V * dim; i++) {
+    for (int64_t i = 0; i < (int64_t)V * stride; i++) {
         m.input_vectors[i] = uniform() / 2;
         m.hs_vectors[i] = uniform() / 2;
     }
@@ -74,9 +81,9 @@ int main(int argc, char **argv) {
     m.codes = codes, m.points = points, m.code_lengths = lengths;
     /* every repeat starts from these rows: trained on, they would drift towards scores
      * outside [-6, 6], which take no update in the default mode and change its work */
-    real *first_in = malloc(sizeof(real) * V * dim), *first_hs = malloc(sizeof(real) * V * dim);
-    memcpy(first_in, m.input_vectors, sizeof(real) * V * dim);
-    memcpy(first_hs, m.hs_vectors, sizeof(real) * V * dim);
+    real *first_in = matrix((size_t)V * stride), *first_hs = matrix((size_t)V * stride);
+    memcpy(first_in, m.input_vectors, sizeof(real) * V * stride);
+    memcpy(first_hs, m.hs_vectors, sizeof(real) * V * stride);
     w2v_thread t = {0};
     t.alpha = 0.025f;
     t.hidden_error = calloc(dim, sizeof(real));
@@ -96,21 +103,21 @@ int main(int argc, char **argv) {
         units += (double)contexts[p] * lengths[target[p]];
     }
     double loss = 0;
-    printf("vocabulary %d words (rows %.1f MB), %d positions, fastest of %d repeats\n", V,
-           2.0 * V * dim * sizeof(real) / 1e6, POSITIONS, repeats);
+    printf("vocabulary %d words (rows %.1f MB, %d floats apart), %d positions, fastest of %d "
+           "repeats\n", V, 2.0 * V * stride * sizeof(real) / 1e6, stride, POSITIONS, repeats);
     printf("multiply-adds per position: %.0f (3 x contexts x code length x %d)\n",
            3 * units * dim / POSITIONS, dim);
     for (int phase = 0; phase < PHASES; phase++) {
         double best = 1e30;
         for (int r = 0; r < repeats; r++) {
-            memcpy(m.input_vectors, first_in, sizeof(real) * V * dim);
-            memcpy(m.hs_vectors, first_hs, sizeof(real) * V * dim);
+            memcpy(m.input_vectors, first_in, sizeof(real) * V * stride);
+            memcpy(m.hs_vectors, first_hs, sizeof(real) * V * stride);
             uint64_t start = __rdtsc();
             for (int p = 0; p < POSITIONS; p++) {
                 real *in[MAX_CONTEXTS];
                 const int k = contexts[p], n = lengths[target[p]];
                 for (int c = 0; c < k; c++)
-                    in[c] = m.input_vectors + (int64_t)context[p][c] * dim;
+                    in[c] = m.input_vectors + (int64_t)context[p][c] * stride;
                 if (phase == WHOLE || phase == DEFAULT_MODE) {
                     if (phase == WHOLE)
                         hs_position(&m, &t, target[p], in, k, &loss);
@@ -121,7 +128,7 @@ int main(int argc, char **argv) {
                 real **out = t.batch_out;
                 for (int d = 0; d < n; d++)
                     out[d] = m.hs_vectors +
-                             (int64_t)points[target[p] * W2V_MAX_CODE_LENGTH + d] * dim;
+                             (int64_t)points[target[p] * W2V_MAX_CODE_LENGTH + d] * stride;
                 if (phase == SCORES)
                     scores(in, k, out, n, t.batch_grad, n, dim);
                 else if (phase == GRADIENTS)
