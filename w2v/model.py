@@ -277,15 +277,36 @@ def _read_array(archive, name, dtype, shape, damaged):
         if info.file_size - header_bytes != nbytes:
             raise damaged(f"{member} is {info.file_size - header_bytes} bytes, its header "
                           f"says {nbytes}")
+        if len(shape) == 2 and np.dtype(dtype) == np.float32:
+            return _read_matrix(f, found_dtype, shape, lambda: damaged(f"{member} ends early"))
         data = bytearray(nbytes)
-        view = memoryview(data)
-        got = 0
-        while got < nbytes:
-            n = f.readinto(view[got:])
-            if not n:
-                raise damaged(f"{member} ends early")
-            got += n
+        _read_exactly(f, memoryview(data), lambda: damaged(f"{member} ends early"))
     return np.frombuffer(data, dtype=found_dtype).astype(dtype, copy=False).reshape(shape)
+
+
+def _read_exactly(f, view, short):
+    got = 0
+    while got < len(view):
+        n = f.readinto(view[got:])
+        if not n:
+            raise short()
+        got += n
+
+
+def _read_matrix(f, found_dtype, shape, short):
+    """A float32 matrix read a block of rows at a time into a training matrix (rows on
+    cache lines, as training allocates them: see _train.training_matrix)."""
+    from . import _train
+    rows, dim = shape
+    matrix = _train.training_matrix(rows, dim)
+    block = max(1, (1 << 20) // max(1, dim * found_dtype.itemsize))  # rows per MB
+    data = bytearray(block * dim * found_dtype.itemsize)
+    for start in range(0, rows, block):
+        count = min(block, rows - start)
+        view = memoryview(data)[:count * dim * found_dtype.itemsize]
+        _read_exactly(f, view, short)
+        matrix[start:start + count] = np.frombuffer(view, found_dtype).reshape(count, dim)
+    return matrix
 
 
 def read_options(path, what="model"):

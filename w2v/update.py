@@ -91,7 +91,8 @@ def continue_model(model: Model, corpus, config, progress=None) -> Continued:
     # Sort again by count, `</s>` first, ties in the old order then first-seen order.
     order = np.concatenate([[0], 1 + np.argsort(-merged[1:], kind="stable")])
     vocab = Vocab([all_words[i] for i in order], merged[order])
-    matrices = {name: m[order] for name, m in matrices.items() if name != "hs_vectors"} | \
+    matrices = {name: _rows_in_order(m, order) for name, m in matrices.items()
+                if name != "hs_vectors"} | \
         ({"hs_vectors": matrices["hs_vectors"]} if "hs_vectors" in matrices else {})
     if huffman is not None:
         huffman = Huffman(huffman.codes[order], huffman.points[order], huffman.lengths[order])
@@ -146,3 +147,10 @@ def _leaf_to_split(lengths, counts, max_length):
         raise UserError("the vocabulary's Huffman tree has no room for the new words: "
                         "continue with negative sampling instead of --hs")
     return int(room[np.argmin(counts[room])])
+
+
+def _rows_in_order(matrix, order):
+    """matrix[order] in a training matrix (rows on cache lines: _train.training_matrix)."""
+    rows = _train.training_matrix(len(order), matrix.shape[1])
+    np.take(matrix, order, axis=0, out=rows)
+    return rows
