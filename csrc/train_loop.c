@@ -54,6 +54,30 @@ static inline void storev(real *p, vecf v) { *(vecf_unaligned *)p = v; }
 static inline vec4 load4(const real *p) { return *(const vec4_unaligned *)p; }
 static inline void store4(real *p, vec4 v) { *(vec4_unaligned *)p = v; }
 
+/* AVX-512 reads and writes the partial last slice of a row (dim not a multiple of 16:
+ * 100 is six slices and four floats) with a lane mask, the missing lanes read as zeros
+ * and left unwritten. The dot products and the batched update then take one more pass of
+ * their vector loop instead of separate 4-wide and scalar tails (and, for the dot
+ * products, a second fold of the tails' partial sums); see README, "Rows on cache
+ * lines", for what it saves. */
+#if W2V_VEC == 16 && defined(__x86_64__)
+#define MASKED_TAIL 1
+typedef __mmask16 lanes_t;
+static inline lanes_t first_lanes(int count) { return (lanes_t)((1u << count) - 1); }
+static inline vecf loadv_lanes(const real *p, lanes_t lanes) {
+    return (vecf)_mm512_maskz_loadu_ps(lanes, p);
+}
+static inline void storev_lanes(real *p, vecf v, lanes_t lanes) {
+    _mm512_mask_storeu_ps(p, lanes, (__m512)v);
+}
+#else
+#define MASKED_TAIL 0
+typedef int lanes_t;  /* unused: the tails are 4-wide and scalar */
+static inline lanes_t first_lanes(int count) { return count; }
+static inline vecf loadv_lanes(const real *p, lanes_t lanes) { (void)lanes; return loadv(p); }
+static inline void storev_lanes(real *p, vecf v, lanes_t lanes) { (void)lanes; storev(p, v); }
+#endif
+
 static inline real sum4(vec4 v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 
 static inline real sumv(vecf v) {
@@ -178,6 +202,14 @@ static inline void dot8(const real *x, const real *const rows[8], int dim, real 
         vecf xc = loadv(x + c);
         for (int j = 0; j < 8; j++) acc[j] += xc * loadv(rows[j] + c);
     }
+#if MASKED_TAIL
+    if (c < dim) {
+        const lanes_t lanes = first_lanes(dim - c);
+        vecf xc = loadv_lanes(x + c, lanes);
+        for (int j = 0; j < 8; j++) acc[j] += xc * loadv_lanes(rows[j] + c, lanes);
+        c = dim;
+    }
+#endif
     vec8 sum = fold8(acc);
     if (c + 4 <= dim) {  /* the elements past the last whole vector, four at a time */
         vec4 tail[8] = {{0}};
@@ -674,10 +706,39 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 #define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
+/* One slice of one block of batch_update_distinct: elements [c, c + W2V_VEC) of its
+ * eight output rows (`partial`: only the `lanes` of the last slice) and of the inputs'
+ * errors. */
+static inline __attribute__((always_inline)) void update_block_slice(
+        real *const *in, int k, const real *const rows[OUTPUT_BLOCK],
+        real *const dest[OUTPUT_BLOCK], const real *G, int stride, int j0, real *e, int dim,
+        int c, int partial, lanes_t lanes) {
+#define LOAD(p) (partial ? loadv_lanes(p, lanes) : loadv(p))
+#define STORE(p, v) (partial ? storev_lanes(p, v, lanes) : storev(p, v))
+    vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
+    for (int j = 0; j < OUTPUT_BLOCK; j++) {
+        o[j] = LOAD(rows[j] + c);
+        acc[j] = o[j];
+    }
+    for (int u = 0; u < k; u++) {
+        real *eu_at = e + (int64_t)u * dim + c;
+        vecf xu = LOAD(in[u] + c), eu = LOAD(eu_at);
+        const real *g = G + (int64_t)u * stride + j0;
+        for (int j = 0; j < OUTPUT_BLOCK; j++) {
+            eu += g[j] * o[j];
+            acc[j] += g[j] * xu;
+        }
+        STORE(eu_at, eu);
+    }
+    for (int j = 0; j < OUTPUT_BLOCK; j++) STORE(dest[j] + c, acc[j]);
+#undef LOAD
+#undef STORE
+}
+
 /* batch_update for distinct input rows and distinct output rows. One block of eight
- * output rows at a time, one slice of W2V_VEC elements of them at a time: the slice of
- * each output row is read once into registers, the k input rows' slices are read
- * against it, their errors accumulate in `e` (k x dim, block after block in order) and
+ * output rows at a time, one slice of W2V_VEC elements of them at a time
+ * (update_block_slice): the slice of each output row is read once into registers, the k
+ * input rows' slices are read against it, their errors accumulate in `e` (k x dim, block after block in order) and
  * every output row is written once; then each input row gets its error. G is k x n
  * with row stride `stride`; outputs past n in the last block read the all-zero row
  * `zero` (their gradients, read past a row of G, meet only zeros) and write to `sink`.
@@ -685,10 +746,13 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 static void batch_update_distinct(real *const *in, int k, real *const *out, int n,
                                   const real *G, int stride, real *scratch,
                                   const real *zero, real *sink, int dim) {
-    const int whole = dim - dim % W2V_VEC;
+    /* the vector slices: whole ones, and with AVX-512 the partial last one (masked) */
+    const int whole = dim - dim % W2V_VEC, sliced = MASKED_TAIL ? dim : whole;
+    const lanes_t lanes = MASKED_TAIL && whole < dim ? first_lanes(dim - whole) : 0;
     real *e = scratch;
     for (int u = 0; u < k; u++)
-        for (int c = 0; c < whole; c += W2V_VEC) storev(e + (int64_t)u * dim + c, (vecf){0});
+        for (int c = 0; c < sliced; c += W2V_VEC)
+            storev_lanes(e + (int64_t)u * dim + c, (vecf){0}, c < whole ? -1 : lanes);
     for (int j0 = 0; j0 < n; j0 += OUTPUT_BLOCK) {
         const real *rows[OUTPUT_BLOCK];
         real *dest[OUTPUT_BLOCK];
@@ -696,30 +760,20 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
             rows[j] = j0 + j < n ? out[j0 + j] : zero;
             dest[j] = j0 + j < n ? out[j0 + j] : sink;
         }
-        for (int c = 0; c < whole; c += W2V_VEC) {
-            vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
-            for (int j = 0; j < OUTPUT_BLOCK; j++) {
-                o[j] = loadv(rows[j] + c);
-                acc[j] = o[j];
-            }
-            for (int u = 0; u < k; u++) {
-                real *eu_at = e + (int64_t)u * dim + c;
-                vecf xu = loadv(in[u] + c), eu = loadv(eu_at);
-                const real *g = G + (int64_t)u * stride + j0;
-                for (int j = 0; j < OUTPUT_BLOCK; j++) {
-                    eu += g[j] * o[j];
-                    acc[j] += g[j] * xu;
-                }
-                storev(eu_at, eu);
-            }
-            for (int j = 0; j < OUTPUT_BLOCK; j++) storev(dest[j] + c, acc[j]);
-        }
+        for (int c = 0; c < whole; c += W2V_VEC)
+            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0);
+        if (sliced > whole)
+            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes);
     }
     for (int u = 0; u < k; u++)
-        for (int c = 0; c < whole; c += W2V_VEC) {
+        for (int c = 0; c < sliced; c += W2V_VEC) {
             real *row = in[u] + c;
-            storev(row, loadv(row) + loadv(e + (int64_t)u * dim + c));
+            const lanes_t part = c < whole ? -1 : lanes;
+            storev_lanes(row, loadv_lanes(row, part) + loadv_lanes(e + (int64_t)u * dim + c,
+                                                                  part), part);
         }
+    if (sliced == dim)
+        return;
     int c = whole;
     real *x = scratch;  /* the tails' copies of the input elements, and their errors */
     e = scratch + 4 * k;
