@@ -345,6 +345,52 @@ def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(
     assert out.read_bytes() == reference.read_bytes() and not checkpoint.exists()
 
 
+def test_a_completed_run_removes_only_the_checkpoint_it_saved(tmp_path, corpus,
+                                                               monkeypatch, small_batches,
+                                                               capsys):
+    """A run that completes removed whatever file its --checkpoint named: a file named
+    by mistake that it never wrote (`--checkpoint notes.txt`), or the checkpoint that an
+    overlapping run (cron) saved there when it was stopped."""
+    common = ["--threads", "1", "--iter", "2", *FAST]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("precious\n")
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(notes), *common]) == 0
+    assert notes.read_text() == "precious\n"
+
+    # The other run, stopped, saves its checkpoint while this one trains.
+    checkpoint, other = tmp_path / "ck", tmp_path / "other.txt"
+    original_chunks, saved = corpus_module.Corpus.chunks, []
+
+    def chunks(self, *args, **kwargs):
+        for chunk in original_chunks(self, *args, **kwargs):
+            yield chunk
+            if not saved:
+                saved.append(True)
+                run_other = subprocess.run(
+                    [sys.executable, "-c", "import os, signal, sys; from w2v.cli import main; "
+                     "signal.alarm(1); sys.exit(main(sys.argv[1:]))", "train", str(corpus),
+                     "-o", str(other), "--checkpoint", str(checkpoint), "--iter", "100000",
+                     *FAST], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT),
+                    stderr=subprocess.PIPE, timeout=120)
+                assert run_other.returncode == 128 + signal.SIGALRM, run_other.stderr
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), *common]) == 0
+    assert saved and load_model(checkpoint, "checkpoint").options["iter"] == 100000
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+
+    # Its own checkpoint, and the one it resumed from, are removed as before.
+    interrupt(monkeypatch, ("training", 0, 2))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), *common]) == 143
+    monkeypatch.undo()
+    assert load_model(checkpoint, "checkpoint").options["iter"] == 2
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert not checkpoint.exists()
+
+
 @pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
                          ids=lambda m: "-".join(map(str, m)))
 def test_a_second_signal_while_the_checkpoint_is_written(tmp_path, corpus, monkeypatch,

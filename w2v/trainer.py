@@ -103,6 +103,9 @@ def train(config: TrainConfig, progress: Optional[Progress] = None) -> TrainResu
 def resume(path, threads=None, debug=None, checkpoint_every=None,
            progress: Optional[Progress] = None) -> TrainResult:
     """Continue the job a checkpoint was saved from, with its options and corpus."""
+    # Taken before reading: if the file is replaced meanwhile, this job does not remove
+    # the new one when it completes.
+    identity = file_identity(path)
     checkpoint = load_model(path, "checkpoint")
     if not checkpoint.is_checkpoint:
         raise UserError(f"{path} is a model file, not a checkpoint: continue training it "
@@ -124,7 +127,18 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
                         ("checkpoint_every", checkpoint_every)):
         if value is not None:
             setattr(config, name, value)
-    return _Job(config, progress, resume_from=checkpoint).run()
+    job = _Job(config, progress, resume_from=checkpoint)
+    job.checkpoint_identity = identity
+    return job.run()
+
+
+def file_identity(path):
+    """(device, inode) of the file at `path` (through symbolic links), or None."""
+    try:
+        status = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (status.st_dev, status.st_ino)
 
 
 def _check_read_once_inputs(paths):
@@ -190,6 +204,9 @@ class _Job:
         self.matrices = {}            # name -> array, as in a model file
         self.schedule_words = None    # words per pass (progress, learning-rate schedule)
         self.run_state = RunState()
+        # the checkpoint file this job saved or resumed from, (device, inode): the one it
+        # removes when it completes (see remove_checkpoint)
+        self.checkpoint_identity = None
 
     # ------------------------------------------------------------------------ steps
 
@@ -225,10 +242,26 @@ class _Job:
                 except UserError as exc:
                     self.keep_trained_state(exc)
                     raise
-        if config.checkpoint and is_regular(config.checkpoint):
-            os.unlink(config.checkpoint)  # the job is done: nothing left to resume
-            self.info(f"Removed checkpoint {config.checkpoint}: the run is complete")
+        if config.checkpoint:
+            self.remove_checkpoint()
         return result
+
+    def remove_checkpoint(self):
+        """The job is done: nothing is left to resume, so its checkpoint goes. Only the
+        file this job saved or resumed from: a file that was there before and was never
+        written (a --checkpoint named by mistake), or a checkpoint another run saved there
+        since (two cron runs overlapping), is not this job's to delete."""
+        path = self.config.checkpoint
+        if not is_regular(path) or file_identity(path) != self.checkpoint_identity:
+            if os.path.lexists(path):
+                self.info(f"Left {path} in place: it is not a checkpoint this run saved")
+            return
+        try:
+            os.unlink(os.path.realpath(path))  # a symbolic link keeps pointing where it did
+        except OSError as exc:
+            self.info(f"warning: could not remove checkpoint {path}: {exc.strerror}")
+            return
+        self.info(f"Removed checkpoint {path}: the run is complete")
 
     def check_outputs(self):
         config = self.config
@@ -538,6 +571,7 @@ class _Job:
                         "schedule_words": self.schedule_words, "cwd": cwd}
             model = self.model(progress)
         save_model(config.checkpoint, model, what="checkpoint")
+        self.checkpoint_identity = file_identity(config.checkpoint)
         return (f"checkpoint saved to {config.checkpoint} (continue with: w2v train "
                 f"--resume {config.checkpoint})")
 
