@@ -614,6 +614,31 @@ def test_training_finishes_when_the_stderr_reader_leaves(tmp_path):
     assert w2v.load(str(tmp_path / "v.txt")).dim == 20
 
 
+@pytest.mark.parametrize("command", [
+    ["convert", "{v}", "{d}/out.bin"], ["classes", "{v}", "3", "-o", "{d}/out.txt"],
+    ["phrases", "{v}", "{d}/out.txt"], ["train", "{v}", "-o", "{d}/out.txt", *FAST]])
+@pytest.mark.parametrize("stderr", ["full", "reader gone"])
+def test_commands_that_write_files_succeed_whatever_stderr(tmp_path, vectors_file, command,
+                                                           stderr):
+    """convert's summary line went through click.echo: on a full stderr (2>/dev/full) or
+    one whose reader left (`2>&1 | head -0`) it failed with status 1 after the file was
+    written."""
+    args = [c.format(v=vectors_file, d=tmp_path) for c in command]
+    if stderr == "full":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full")
+        with open("/dev/full", "w") as full:
+            process = w2v_process(*args, stderr=full)
+    else:
+        read, write = os.pipe()
+        os.close(read)
+        process = w2v_process(*args, stderr=write)
+        os.close(write)
+    assert process.wait(timeout=60) == 0
+    written = [a for a in args if a.startswith(str(tmp_path / "out."))]
+    assert [str(p) for p in tmp_path.iterdir() if p.name.startswith("out.")] == written
+
+
 @pytest.fixture
 def vectors_file(tmp_path, corpus):
     path = tmp_path / "vectors.txt"

@@ -372,8 +372,10 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     else:
         formats.write_vectors(output_path, words, matrix, binary=to_format == "binary")
         where = output_path
-    click.echo(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
-               f"({to_format})", err=True)
+    # a courtesy on stderr (console.say drops it if stderr is full or gone): the files
+    # are written, and the status must say so
+    console.say(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
+                f"({to_format})")
 
 
 @click.command(context_settings=SETTINGS, short_help="Draw words on a 2-D map (needs matplotlib).")
