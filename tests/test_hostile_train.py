@@ -639,6 +639,25 @@ def test_commands_that_write_files_succeed_whatever_stderr(tmp_path, vectors_fil
     assert [str(p) for p in tmp_path.iterdir() if p.name.startswith("out.")] == written
 
 
+def test_names_with_line_breaks_or_escapes_stay_one_error_line(tmp_path, vectors_file,
+                                                                capsys):
+    """A file or word holding a newline printed its error on two lines (a log parser
+    reading one line per failure misread it), and a terminal escape was sent as it is."""
+    for args in (["similar", str(tmp_path / "a\nb"), "g0w0"],
+                 ["train", str(tmp_path / "x\ry"), "-o", str(tmp_path / "v.txt")],
+                 ["similar", str(vectors_file), "g0w0\n\x1b[2J"],
+                 ["classes", str(vectors_file), "2", "-o", str(tmp_path / "no\u2028dir" / "c")]):
+        err = one_error_line(capsys, main(args))
+        assert "\x1b" not in err and "\r" not in err and "\u2028" not in err, err
+    assert "a\\nb: no such file" in one_error_line(capsys, main(
+        ["similar", str(tmp_path / "a\nb"), "g0w0"]))
+    process = w2v_process("similar", vectors_file, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = process.communicate(b"g0w0\x1b[2J\n", timeout=60)[1].decode()
+    assert process.returncode == 0
+    assert err == "w2v: not in the vocabulary: g0w0\\x1b[2J\n", err
+
+
 @pytest.fixture
 def vectors_file(tmp_path, corpus):
     path = tmp_path / "vectors.txt"

@@ -258,7 +258,7 @@ def _interruption_note(stopped):
 
 
 def _fail(message, code):
-    console.say(f"w2v: error: {message}")
+    console.say(f"w2v: error: {console.one_line(message)}")
     return code
 
 

@@ -35,9 +35,10 @@ def _load(path, limit=None):
     vectors = load(path, limit=limit or None)
     repeated = vectors.repeated_words
     if repeated:
-        console.say(f"w2v: warning: {path} lists {len(repeated)} word"
-                    f"{'s' if len(repeated) > 1 else ''} more than once (the first: "
-                    f"{shown_word(repeated[0])!r}); each is looked up by its first row")
+        console.say(console.one_line(
+            f"w2v: warning: {path} lists {len(repeated)} word"
+            f"{'s' if len(repeated) > 1 else ''} more than once (the first: "
+            f"{shown_word(repeated[0])!r}); each is looked up by its first row"))
     return vectors
 
 
@@ -103,11 +104,11 @@ def _answer_queries(prompt, arguments, answer, limit=None):
                            f"(--limit {limit})")
             if not from_stdin:
                 raise UserError(message) from None
-            console.say(f"w2v: {message}")
+            console.say(f"w2v: {console.one_line(message)}")
         except UserError as exc:
             if not from_stdin:
                 raise
-            console.say(f"w2v: {exc}")
+            console.say(f"w2v: {console.one_line(str(exc))}")
         if from_stdin:
             _write(b"\n")  # one block per query line, so a script can pair them up
 
