@@ -596,6 +596,66 @@ def test_huge_finite_values_still_give_sensible_cosines():
     assert big.most_similar("a", topn=1)[0][0] == "c"
 
 
+@pytest.fixture
+def king_vectors():
+    return Vectors(["king", "queen", "man", "woman", "apple"], np.array(
+        [[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0]], dtype=np.float32))
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "3", None, float("nan"), True])
+def test_a_topn_that_is_not_a_count_is_refused(king_vectors, value):
+    """topn=2.5 or None failed inside numpy with a TypeError about partitions or '<'."""
+    with pytest.raises(ValueError, match="topn must be a whole number"):
+        king_vectors.most_similar("king", topn=value)
+    with pytest.raises(ValueError, match="topn must be a whole number"):
+        king_vectors.analogy("man", "king", "woman", method="mul", topn=value)
+
+
+@pytest.mark.parametrize("restrict", [-1, 2.5, "3", True])
+def test_evaluations_refuse_a_restrict_that_is_not_a_count(king_vectors, tmp_path, restrict):
+    """evaluate_analogies(restrict=-1) and evaluate_similarity(restrict=-1) silently left
+    out the last word (the fix of most_similar's restrict had not reached them), and
+    column=0 read the default third field, column=-1 another one."""
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("king queen 8\nman woman 7\nking apple 1\n")
+    with pytest.raises(ValueError, match="restrict must be"):
+        king_vectors.evaluate_analogies(restrict=restrict)
+    with pytest.raises(ValueError, match="restrict must be"):
+        king_vectors.evaluate_similarity(str(pairs), restrict=restrict)
+    for column in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="column must be"):
+            king_vectors.evaluate_similarity(str(pairs), column=column)
+    assert king_vectors.evaluate_similarity(str(pairs), restrict=None).used == 3
+
+
+@pytest.mark.parametrize("query, message", [
+    (np.array([np.nan, 0, 0]), "finite"), (np.array([np.inf, 1, 1], np.float32), "finite"),
+    (np.ones(2), r"shape \(3,\)"), (np.ones((2, 3)), r"shape \(3,\)")])
+def test_query_vectors_that_mean_nothing_are_refused(king_vectors, query, message):
+    """A NaN query vector scored every word -inf, and the first words came back as its
+    answers; a vector of the wrong width failed inside numpy."""
+    with pytest.raises(ValueError, match=message):
+        king_vectors.most_similar(query)
+    with pytest.raises(ValueError, match=message):
+        king_vectors.nearest(query)
+
+
+def test_huge_query_vectors_still_point_somewhere(king_vectors):
+    """Their length overflowed: 3e38s (float32) and 1e300s (float64) were scaled to zero
+    and every word scored 0."""
+    expected = king_vectors.most_similar(king_vectors["king"])
+    assert king_vectors.most_similar(king_vectors["king"] * np.float32(1e38)) == expected
+    huge = king_vectors["king"].astype(np.float64) * 1e300
+    assert [w for w, _ in king_vectors.nearest(huge)] == \
+        [w for w, _ in king_vectors.nearest(king_vectors["king"])]
+
+
+def test_vectors_of_no_dimension_are_refused():
+    """They were saved as a "2 0" header that no reader (w2v's, word2vec.c's) takes."""
+    with pytest.raises(ValueError, match="D at least 1"):
+        Vectors(["a", "b"], np.zeros((2, 0)))
+
+
 # ---------------------------------------------------------------------- 6. paired outputs
 
 def _old_pair(tmp_path):

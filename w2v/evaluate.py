@@ -33,6 +33,7 @@ import numpy as np
 from .cfloat import c_dot, c_sum_of_squares, rounding_bound
 from .errors import UserError
 from .inputs import read_text_file
+from .vectors import check_count
 
 SEMANTIC_SECTIONS = 5  # compute-accuracy: sections 1-5 of questions-words.txt are semantic
 MAX_WORD_BYTES = 50  # compute-accuracy's max_w: longer vocabulary words never match
@@ -199,6 +200,7 @@ def _vocabulary_keys(words):
 
 def evaluate_analogies(words, vectors, questions=None, restrict=30000):
     """compute-accuracy on `words` (bytes) and `vectors` (V x D); returns AnalogyResult."""
+    restrict = 0 if restrict is None else check_count("restrict", restrict)  # 0: all words
     sections = read_questions(questions)
     if restrict:
         words, vectors = words[:restrict], vectors[:restrict]
@@ -299,6 +301,8 @@ def read_word_pairs(path, column=None):
     score is not a number is a header. The score is the 3rd field unless `column` (from 1)
     says otherwise, or a header names a "SimLex999" column.
     """
+    if column is not None:  # 0 was taken for the default, -1 for another field
+        column = check_count("column", column, low=1)
     pairs = []
     first = True
     for number, raw in read_text_file(path, "word-pair file"):
@@ -342,6 +346,7 @@ def _split_fields(line):
 def evaluate_similarity(vectors, pairs_path, restrict=300000, case_insensitive=True,
                         column=None):
     """Correlation of cosine similarity with the human scores of `pairs_path`."""
+    restrict = 0 if restrict is None else check_count("restrict", restrict)  # 0: all words
     pairs = read_word_pairs(pairs_path, column)
     words = vectors.words[:restrict] if restrict else vectors.words
     row_of = {}
