@@ -656,6 +656,29 @@ def test_vectors_of_no_dimension_are_refused():
         Vectors(["a", "b"], np.zeros((2, 0)))
 
 
+@pytest.mark.parametrize("bad", [None, 123, ["v.txt"]], ids=["None", "int", "list"])
+def test_what_is_no_file_name_is_a_usage_error_from_the_library(tmp_path, king_vectors, bad):
+    """w2v.load(None), load_model(123), resume(None), Vectors.save(123), the evaluations'
+    file arguments and word2phrase raised Python's TypeError from deep inside (os.fspath)
+    where w2v.train(123) already said what was wrong."""
+    from w2v.errors import UsageError
+    from w2v.phrases import word2phrase
+    text = tmp_path / "text.txt"
+    text.write_text("a b c\n")
+    calls = [lambda: w2v.load(bad), lambda: w2v.load_model(bad), lambda: w2v.resume(bad),
+             lambda: king_vectors.save(bad if bad is not None else 1),
+             lambda: king_vectors.save(str(tmp_path / "v.npy"), vocab_path=bad or 1),
+             lambda: w2v.load(str(tmp_path / "v.npy"), vocab_path=bad or 1),
+             lambda: king_vectors.evaluate_analogies(questions=bad or 1),
+             lambda: king_vectors.evaluate_similarity(bad),
+             lambda: word2phrase(bad, str(tmp_path / "out.txt")),
+             lambda: word2phrase(str(text), bad if bad is not None else 1)]
+    for call in calls:
+        with pytest.raises(UsageError, match=r"path must be a file name \(str, bytes or "
+                                             r"os.PathLike\), not "):
+            call()
+
+
 # ---------------------------------------------------------------------- 6. paired outputs
 
 def _old_pair(tmp_path):

@@ -51,7 +51,7 @@ import numpy as np
 
 from . import inputs
 from .errors import UsageError, UserError
-from .outputs import atomic_output, atomic_outputs
+from .outputs import atomic_output, atomic_outputs, file_name
 
 WHAT = "vectors file"
 NPY_MAGIC = b"\x93NUMPY"
@@ -140,8 +140,8 @@ def write_npy(path, words, vectors, vocab_path=None):
     """Write the matrix to `path` (.npy) and the words, one per line, to `vocab_path`
     (default `name.vocab`); the two files are replaced together."""
     vectors = _checked_matrix(words, vectors)
-    path = os.fspath(path)
-    vocab_path = os.fspath(vocab_path or npy_vocab_path_to_write(path))
+    path = file_name(path, "vectors")
+    vocab_path = file_name(vocab_path or npy_vocab_path_to_write(path), "word list")
     if os.path.realpath(path) == os.path.realpath(vocab_path):
         raise UserError(f"the word list {vocab_path} would be the same file as the matrix "
                         f"{path}")
@@ -204,7 +204,9 @@ def read_vectors(path, binary=None, limit=None, vocab_path=None):
     """
     if limit is not None and limit < 0:
         raise UserError(f"limit must be 0 or more, not {limit}")
-    path = os.fspath(path)
+    path = file_name(path, WHAT)
+    if vocab_path is not None:
+        vocab_path = file_name(vocab_path, "word list")
     with _opened(path) as inp:
         if inp.startswith(NPY_MAGIC):
             return _read_npy(inp, limit, vocab_path)

@@ -136,9 +136,20 @@ def _through_descriptor(path):
     return False
 
 
+def file_name(path, what):
+    """os.fspath(path); a UsageError (one line, from the library too) for what is no file
+    name at all, such as a number or a list, instead of a TypeError from deep inside."""
+    try:
+        return os.fspath(path)
+    except TypeError:
+        shown = repr(path) if len(repr(path)) <= 60 else f"a {type(path).__name__}"
+        raise UsageError(f"the {what} path must be a file name (str, bytes or "
+                         f"os.PathLike), not {shown}") from None
+
+
 def check_output(path, what="output"):
     """UserError unless `path` can be written as `what`; returns its Target."""
-    if path is None or os.fspath(path) == "":
+    if path is None or file_name(path, what) == "":
         raise UsageError(f"the {what} path is empty")
     target = Target(path, what)
     mode = target.status.st_mode if target.status else None

@@ -51,7 +51,7 @@ import numpy as np
 
 from .errors import UsageError, UserError
 from .inputs import Source, check_readable, compression, is_stdin, read_errors, spooled
-from .outputs import atomic_output, check_outputs, temporary_file
+from .outputs import atomic_output, check_outputs, file_name, temporary_file
 
 MIN_COUNT = 5
 THRESHOLD = 100.0
@@ -172,7 +172,7 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
     Returns the list of PassStats.
     """
     thresholds = check_options(min_count, threshold, passes, max_entries)
-    input_path, output_path = os.fspath(input_path), os.fspath(output_path)
+    input_path, output_path = file_name(input_path, INPUT), file_name(output_path, OUTPUT)
     check_readable(input_path, INPUT)
     (target,) = check_outputs([(OUTPUT, output_path)], [(INPUT, _identity(input_path))])
     # Temporary files go beside the output (same file system, swept by its next run),
