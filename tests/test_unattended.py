@@ -391,6 +391,28 @@ def test_a_completed_run_removes_only_the_checkpoint_it_saved(tmp_path, corpus,
     assert not checkpoint.exists()
 
 
+@pytest.mark.parametrize("args", [
+    ["train", "{corpus}", "-o", "{out}", "--from-model", "", *FAST],
+    ["train", "{corpus}", "-o", "{out}", "--read-vocab", "", *FAST],
+    ["-train", "{corpus}", "-output", "{out}", "-read-vocab", "", "-min-count", "1"],
+    ["train", "--resume", ""], ["train", "", "-o", "{out}", *FAST],
+    ["convert", "{corpus}", "{out}", "--vocab", ""],
+    ["convert", "{corpus}", "{out}.npy", "--vocab", ""]],
+    ids=["from-model", "read-vocab", "word2vec.c form", "resume", "corpus",
+         "convert's word list read", "convert's word list written"])
+def test_an_empty_input_name_is_a_usage_error_not_an_option_left_out(tmp_path, corpus,
+                                                                     capsys, args):
+    """`--from-model "$MODEL"` with MODEL unset trained a new model from scratch (and
+    --save-model replaced the continued one with it); `--read-vocab ""` counted the
+    corpus instead; `--resume ""` said no corpus was given; `convert --vocab ""` used
+    the default word list."""
+    out = tmp_path / "v.txt"
+    code = main([a.format(corpus=corpus, out=out) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "path is empty" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt"]
+
+
 @pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
                          ids=lambda m: "-".join(map(str, m)))
 def test_a_second_signal_while_the_checkpoint_is_written(tmp_path, corpus, monkeypatch,

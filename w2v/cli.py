@@ -142,7 +142,7 @@ def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
 
     every = parse_duration(checkpoint_every) if checkpoint_every is not None else None
     debug = 0 if quiet else options["debug"] if given("debug") else None
-    if resume:
+    if resume is not None:  # (an empty name is refused as such, not taken as none)
         extra = [name for name in options if given(name) and name not in ("threads", "debug")]
         if corpus or output or extra:
             shown = ", ".join(option_name(n) for n in extra) or "a corpus or --output"

@@ -145,6 +145,10 @@ class TrainConfig:
             value = getattr(self, field)
             need(value is None or isinstance(value, str),
                  f"{option_name(field)} must be a path (got {value!r})")
+        for field in ("read_vocab", "from_model"):
+            # `--from-model "$MODEL"` with MODEL unset: an empty name was taken as the
+            # option not given, and a model trained afresh replaced a continued one
+            need(getattr(self, field) != "", f"the {option_name(field)} path is empty")
         for field in BOOLEAN_FIELDS:
             value = getattr(self, field)
             need(isinstance(value, bool),

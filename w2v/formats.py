@@ -141,7 +141,8 @@ def write_npy(path, words, vectors, vocab_path=None):
     (default `name.vocab`); the two files are replaced together."""
     vectors = _checked_matrix(words, vectors)
     path = file_name(path, "vectors")
-    vocab_path = file_name(vocab_path or npy_vocab_path_to_write(path), "word list")
+    vocab_path = file_name(word_list_named(vocab_path) or npy_vocab_path_to_write(path),
+                           "word list")
     if os.path.realpath(path) == os.path.realpath(vocab_path):
         raise UserError(f"the word list {vocab_path} would be the same file as the matrix "
                         f"{path}")
@@ -149,6 +150,16 @@ def write_npy(path, words, vectors, vocab_path=None):
         np.save(matrix_out, vectors, allow_pickle=False)
         for start in range(0, len(words), ROWS_PER_WRITE):
             words_out.write(b"".join(w + b"\n" for w in words[start:start + ROWS_PER_WRITE]))
+
+
+def word_list_named(vocab_path):
+    """The word list named for a .npy file, or None for the default one; an empty name
+    (`--vocab "$LIST"` with LIST unset) is a UsageError, not the default taken silently."""
+    if vocab_path is None:
+        return None
+    if file_name(vocab_path, "word list") in ("", b""):
+        raise UsageError("the word list path is empty")
+    return vocab_path
 
 
 def npy_vocab_path(npy_path):
@@ -205,8 +216,7 @@ def read_vectors(path, binary=None, limit=None, vocab_path=None):
     if limit is not None and limit < 0:
         raise UserError(f"limit must be 0 or more, not {limit}")
     path = file_name(path, WHAT)
-    if vocab_path is not None:
-        vocab_path = file_name(vocab_path, "word list")
+    vocab_path = word_list_named(vocab_path)
     with _opened(path) as inp:
         if inp.startswith(NPY_MAGIC):
             return _read_npy(inp, limit, vocab_path)

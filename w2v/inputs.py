@@ -23,7 +23,7 @@ import sys
 import zipfile
 import zlib
 
-from .errors import UserError
+from .errors import UsageError, UserError
 from .outputs import file_name, temporary_file
 
 STDIN = "-"
@@ -61,7 +61,7 @@ def check_readable(path, what="file", shown=None):
         return
     shown = shown or path
     if path == "":
-        raise UserError(f"the {what} path is empty")
+        raise UsageError(f"the {what} path is empty")
     try:
         status = os.stat(path)
     except FileNotFoundError:

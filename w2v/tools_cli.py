@@ -353,6 +353,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     IN may be any of them (word2vec.c, gensim or fastText .vec), told from its contents.
     """
     from . import formats
+    formats.word_list_named(vocab_path)  # an empty --vocab: refused before any work
     if to_format is None:
         extension = os.path.splitext(output_path)[1].lower()
         to_format = {".bin": "binary", ".npy": "npy"}.get(extension, "text")
