@@ -289,6 +289,41 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     assert "cannot be given with it" in capsys.readouterr().err
 
 
+def test_resume_reads_the_same_corpus_under_a_new_identity(tmp_path, corpus, capsys,
+                                                           monkeypatch, small_batches):
+    """The corpus's inode and device were compared too: a job resumed on another node of
+    a batch system (NFS gives each client its own device number), after a reboot that
+    numbered the disks anew, or with the text restored by `cp -p`, was refused as
+    "replaced by another file" (and nightly.sh then dropped the checkpoint)."""
+    common = ["--threads", "1", "--iter", "2", "--binary", *FAST]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.bin"), *common]) == 0
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 0, 3))
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common]) == 143
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    text = corpus.read_bytes()
+    os.link(corpus, tmp_path / "counted")  # its inode stays taken: no new file gets it
+    mtime_ns = json.loads(zipfile.ZipFile(checkpoint).read("model.json"))[
+        "corpus_files"][0]["mtime_ns"]
+
+    def put_in_place(content):  # a new inode (the old one is still there when it is made)
+        (tmp_path / "restored").write_bytes(content)
+        os.utime(tmp_path / "restored", ns=(0, mtime_ns))
+        os.replace(tmp_path / "restored", corpus)
+
+    # Another file of the same size and time whose last line differs is still refused.
+    put_in_place(text[:-8] + b"g0w0 g0\n")
+    capsys.readouterr()
+    assert main(["train", "--resume", str(checkpoint)]) == 1
+    assert "replaced by another file" in capsys.readouterr().err
+    put_in_place(text)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == (tmp_path / "ref.bin").read_bytes()
+    assert not checkpoint.exists()
+
+
 # --------------------------------------------------------------- checkpoints and resume
 
 MOMENTS = [("counting", 0), ("training", 0, 2), ("training", 0, 20), ("training", 2, 5),

@@ -322,7 +322,7 @@ class _Job:
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad corpus "
                             f"record ({exc})") from None
-        return files
+        return [state.found_again() for state in files]
 
     def prepare_vocabulary(self):
         config = self.config
