@@ -419,6 +419,55 @@ def test_bad_npy_headers(tmp_path, capsys, header, message):
     assert message.split("(")[0] in similar_fails(capsys, path)
 
 
+@pytest.mark.parametrize("damage", ["line break", "python 2"])
+def test_npy_headers_that_numpy_parses_as_python_text(tmp_path, capsys, damage):
+    """numpy reads a .npy header as a Python literal: a line break inside it raised
+    tokenize.TokenError (no ValueError) and a traceback, in vectors files and in the
+    arrays of model files; a `2L` (Python 2's long) printed numpy's warning, several
+    lines, on stderr."""
+    from w2v.model import load_model, save_model
+    npy = tmp_path / "v.npy"
+    write_npy(str(npy), WORDS, MATRIX)
+    data = npy.read_bytes()
+    start = data.index(b"'shape'")
+    if damage == "line break":
+        npy.write_bytes(data[:start] + b"(\n" + data[start + 2:])
+        code, out, err = cli(capsys, "similar", npy, "the")
+        assert one_error_line(err, code) and "EOF in multi-line statement" in err, err
+
+        model = tmp_path / "m.model"
+        w2v.train(_tiny_corpus(tmp_path), save_model=str(model), size=4, iter=1,
+                  min_count=1, threads=1)
+        members = {}
+        with zipfile.ZipFile(model) as archive:
+            for name in archive.namelist():
+                members[name] = archive.read(name)
+        counts = members["counts.npy"]
+        at = counts.index(b"'shape'")
+        members["counts.npy"] = counts[:at] + b"(\n" + counts[at + 2:]
+        with zipfile.ZipFile(model, "w") as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+        with pytest.raises(UserError, match="counts.npy has no readable .npy header"):
+            load_model(str(model))
+    else:
+        length = data.index(b"\n", 10) + 1 - 10  # the header, padded, up to its newline
+        body = data[10:10 + length].rstrip(b" \n").replace(b"(4, 3)", b"(4L, 3L)")
+        npy.write_bytes(data[:10] + body + b" " * (length - 1 - len(body)) + b"\n" +
+                        data[10 + length:])
+        process = subprocess.run(  # (pytest would catch the warning itself)
+            [sys.executable, "-m", "w2v", "similar", str(npy), "the", "--top", "1"],
+            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+            timeout=60)
+        assert process.returncode == 0 and process.stderr == b"", process.stderr
+
+
+def _tiny_corpus(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text("a b c d e f\n" * 50)
+    return str(path)
+
+
 def test_npy_other_layouts_still_read(tmp_path):
     words = [b"a", b"b", b"c", b"d"]
     (tmp_path / "v.vocab").write_bytes(b"a\nb\nc\nd\n")

@@ -45,6 +45,7 @@ import contextlib
 import os
 import re
 import stat
+import tokenize
 import warnings
 
 import numpy as np
@@ -705,18 +706,35 @@ def _parse_numbers(path, rests, dim, first_line):
 
 # -------------------------------------------------------------------------------- npy
 
+def read_npy_header(stream):
+    """(shape, fortran_order, dtype) from the .npy header at the start of `stream`, or
+    ValueError. numpy parses the header's text as a Python literal, and a damaged one
+    raises whatever Python's tokenizer and parser raise (tokenize.TokenError for a line
+    break inside it, which is no ValueError), or warns, on stderr, that the file looks
+    made by Python 2: all of them are one ValueError here. Used for .npy vectors files
+    and for the arrays inside model files."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                return np.lib.format.read_array_header_1_0(stream)
+            if version in ((2, 0), (3, 0)):  # 3.0 differs in the header's encoding only
+                return np.lib.format.read_array_header_2_0(stream)
+    except (ValueError, TypeError, SyntaxError, KeyError, OverflowError, RecursionError,
+            MemoryError, tokenize.TokenError) as exc:
+        # (a TokenError's text is the tuple of its message and where: keep the message)
+        reason = exc.args[0] if isinstance(exc, tokenize.TokenError) and exc.args else exc
+        raise ValueError(_one_line(reason)) from None
+    raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+
+
 def _read_npy(inp, limit, vocab_path):
     path = inp.path
     try:
-        version = np.lib.format.read_magic(inp)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(inp)
-        elif version in ((2, 0), (3, 0)):  # 3.0 differs in the header's encoding only
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(inp)
-        else:
-            raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
-    except (ValueError, TypeError, SyntaxError, KeyError, OverflowError) as exc:
-        raise UserError(f"{path}: not a readable .npy file ({_one_line(exc)})") from None
+        shape, fortran_order, dtype = read_npy_header(inp)
+    except ValueError as exc:
+        raise UserError(f"{path}: not a readable .npy file ({exc})") from None
     if len(shape) != 2 or dtype.kind != "f" or dtype.hasobject:
         raise UserError(f"{path}: expected a 2-D float matrix, found {len(shape)}-D {dtype}")
     count, dim = shape

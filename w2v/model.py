@@ -35,6 +35,7 @@ from typing import List, Optional
 import numpy as np
 
 from .errors import UserError
+from .formats import read_npy_header
 from .inputs import check_readable
 from .outputs import atomic_output
 from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, MAX_COUNT, Vocab
@@ -264,11 +265,10 @@ def _read_array(archive, name, dtype, shape, damaged):
     except KeyError:
         raise damaged(f"{member} is missing") from None
     with archive.open(info) as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            found_shape, fortran, found_dtype = np.lib.format.read_array_header_1_0(f)
-        else:
-            found_shape, fortran, found_dtype = np.lib.format.read_array_header_2_0(f)
+        try:
+            found_shape, fortran, found_dtype = read_npy_header(f)
+        except ValueError as exc:
+            raise damaged(f"{member} has no readable .npy header ({exc})") from None
         if found_shape != shape or fortran or found_dtype.newbyteorder("=") != np.dtype(dtype):
             raise damaged(f"{member} holds {found_dtype} {found_shape}, expected "
                           f"{np.dtype(dtype)} {shape}")
