@@ -133,6 +133,29 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
     assert not (tmp_path / "w.txt").exists()
 
 
+@pytest.mark.parametrize("field, value", [(6, 200), (8, 1)],
+                         ids=["zip version 20.0", "encrypted member"])
+def test_a_model_archive_zipfile_cannot_open_is_one_line(tmp_path, corpus, capsys, field,
+                                                         value):
+    """A central directory asking for zip version 20.0 raised zipfile's
+    NotImplementedError, an encrypted member its RuntimeError: tracebacks, from
+    --from-model, --resume and w2v.load_model (found by mutating model files)."""
+    model = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(model), "--threads", "1", *FAST]) == 0
+    data = bytearray(model.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first central directory entry: model.json's
+    data[at + field:at + field + 2] = value.to_bytes(2, "little")
+    model.write_bytes(bytes(data))
+    for args in (["train", str(corpus), "-o", str(tmp_path / "w.txt"), "--from-model",
+                  str(model), *FAST], ["train", "--resume", str(model)]):
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert "is not a readable w2v model file" in err and err.count("\n") == 1, err
+    with pytest.raises(UserError, match="not a readable w2v model file"):
+        load_model(str(model))
+
+
 @pytest.mark.parametrize("removed", [
     ("ns_vectors.npy",), ("hs_vectors.npy",),
     ("hs_vectors.npy", "huffman_lengths.npy", "huffman_codes.npy", "huffman_points.npy")])

@@ -36,7 +36,7 @@ import numpy as np
 
 from .errors import UserError
 from .formats import read_npy_header
-from .inputs import check_readable
+from .inputs import READ_ERRORS, check_readable
 from .outputs import atomic_output
 from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, MAX_COUNT, Vocab
 
@@ -44,6 +44,10 @@ FORMAT = "w2v-model"
 VERSION = 1
 MATRICES = ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
 MAX_JSON_BYTES = 64 << 20
+# What reading a damaged archive raises: the readers' errors (a zip "version 19.6" that
+# zipfile does not implement is a NotImplementedError, an encrypted member a
+# RuntimeError), and a member's damaged content (ValueError, KeyError).
+ARCHIVE_ERRORS = READ_ERRORS + (ValueError, KeyError)
 MAX_WORD_LINE_BYTES = 128  # a vocab.txt line: a word (at most 99 bytes), a space, a count
 
 
@@ -155,7 +159,7 @@ def load_model(path, what="model"):
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_model(archive, path, what)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except ARCHIVE_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
 
@@ -294,7 +298,7 @@ def read_options(path, what="model"):
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_header(archive, path, what)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except ARCHIVE_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
 
