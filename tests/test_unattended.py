@@ -128,7 +128,7 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
                   str(tmp_path / "w.txt"), "--quiet"], ["train", "--resume", str(path)]):
         code = main(args)
         err = capsys.readouterr().err
-        assert code in (1, 2), err
+        assert code == (4 if "--resume" in args else 1), err  # 4: it can never resume
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "w.txt").exists()
 
@@ -149,7 +149,7 @@ def test_a_model_archive_zipfile_cannot_open_is_one_line(tmp_path, corpus, capsy
     model.write_bytes(bytes(data))
     for args in (["train", str(corpus), "-o", str(tmp_path / "w.txt"), "--from-model",
                   str(model), *FAST], ["train", "--resume", str(model)]):
-        assert main(args) == 1
+        assert main(args) == (4 if "--resume" in args else 1)
         err = capsys.readouterr().err
         assert "is not a readable w2v model file" in err and err.count("\n") == 1, err
     with pytest.raises(UserError, match="not a readable w2v model file"):
@@ -260,7 +260,7 @@ def test_hostile_model_and_checkpoint_contents_are_one_line(tmp_path, corpus, mo
                       "non-finite loss", "no schedule", "corpus file without fields",
                       "corpus file elsewhere") and "--from-model" in args:
             continue  # what only resuming reads
-        assert code in (1, 2), err
+        assert code == 4 if "--resume" in args else code in (1, 2), err
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "v.txt").exists() and not (tmp_path / "w.txt").exists()
     assert checkpoint.exists()
@@ -294,7 +294,7 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model", str(model),
           "--threads", "1", *FAST])
     capsys.readouterr()
-    assert main(["train", "--resume", str(model)]) == 1
+    assert main(["train", "--resume", str(model)]) == 4
     assert "not a checkpoint" in capsys.readouterr().err
 
     checkpoint = tmp_path / "ck"
@@ -305,11 +305,27 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     monkeypatch.undo()
     with open(corpus, "a") as f:
         f.write("more text\n")
-    assert main(["train", "--resume", str(checkpoint)]) == 1
+    assert main(["train", "--resume", str(checkpoint)]) == 4
     err = capsys.readouterr().err
     assert "not the one the checkpoint was made on" in err and err.count("\n") == 1
     assert main(["train", "--resume", str(checkpoint), "--size", "50"]) == 2
     assert "cannot be given with it" in capsys.readouterr().err
+
+
+def test_a_checkpoint_whose_corpus_is_gone_can_never_resume(tmp_path, corpus, capsys,
+                                                            monkeypatch, small_batches):
+    checkpoint = tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 0, 3))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), "--threads", "1", *FAST]) == 143
+    monkeypatch.undo()
+    corpus.unlink()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(checkpoint)]) == 4
+    err = capsys.readouterr().err
+    assert err == f"w2v: error: corpus {corpus} of checkpoint {checkpoint} is gone: the run " \
+        "cannot be resumed\n", err
+    assert main(["train", "--resume", str(tmp_path / "missing")]) == 1  # nothing to drop
 
 
 def test_resume_reads_the_same_corpus_under_a_new_identity(tmp_path, corpus, capsys,
@@ -339,7 +355,7 @@ def test_resume_reads_the_same_corpus_under_a_new_identity(tmp_path, corpus, cap
     # Another file of the same size and time whose last line differs is still refused.
     put_in_place(text[:-8] + b"g0w0 g0\n")
     capsys.readouterr()
-    assert main(["train", "--resume", str(checkpoint)]) == 1
+    assert main(["train", "--resume", str(checkpoint)]) == 4
     assert "replaced by another file" in capsys.readouterr().err
     put_in_place(text)
     assert main(["train", "--resume", str(checkpoint)]) == 0
@@ -397,6 +413,9 @@ def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device; training is done: " \
         f"checkpoint saved to {checkpoint}" in err, err
+    assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
+    # still full: status 1, not 4 (which scripts take as "drop the checkpoint")
+    assert main(["train", "--resume", str(checkpoint)]) == 1
     assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
     monkeypatch.undo()
     assert main(["train", "--resume", str(checkpoint)]) == 0

@@ -25,7 +25,7 @@ import numpy as np
 from . import _train, signals
 from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
-from .errors import Stopped, UsageError, UserError
+from .errors import CheckpointUnusable, Stopped, UsageError, UserError
 from .formats import write_vectors
 from .inputs import check_readable, is_regular, is_stdin, spooled
 from .model import Huffman, Model, load_model, save_model, trained_matrices
@@ -106,14 +106,24 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
     # Taken before reading: if the file is replaced meanwhile, this job does not remove
     # the new one when it completes.
     identity = file_identity(path)
-    checkpoint = load_model(path, "checkpoint")
+    check_readable(path, "checkpoint")  # missing or unreadable: status 1, nothing to drop
+    try:
+        checkpoint = load_model(path, "checkpoint")
+    except UserError as exc:
+        raise CheckpointUnusable(str(exc)) from None
     if not checkpoint.is_checkpoint:
-        raise UserError(f"{path} is a model file, not a checkpoint: continue training it "
-                        "with --from-model")
+        raise CheckpointUnusable(f"{path} is a model file, not a checkpoint: continue "
+                                 "training it with --from-model")
     try:
         config = TrainConfig(**checkpoint.options)
     except TypeError as exc:
-        raise UserError(f"checkpoint {path} has options this w2v does not know ({exc})") from None
+        raise CheckpointUnusable(f"checkpoint {path} has options this w2v does not know "
+                                 f"({exc})") from None
+    try:
+        config.validate()  # the saved options, before this run's own are applied
+    except UsageError as exc:
+        raise CheckpointUnusable(f"checkpoint {path} has options this w2v refuses: "
+                                 f"{exc}") from None
     # Relative paths were relative to the directory the run was started in: a job
     # resumed from elsewhere (cron, a batch system) must read and write the same files.
     saved_cwd = checkpoint.progress.get("cwd")
@@ -213,6 +223,8 @@ class _Job:
     def run(self):
         config = self.config
         config.validate()
+        if self.resume_from is not None:
+            self.check_corpus_is_there()
         self.check_outputs()
         if config.classes and config.binary:
             self.info("warning: --binary has no effect with --classes: classes are written "
@@ -262,6 +274,16 @@ class _Job:
             self.info(f"warning: could not remove checkpoint {path}: {exc.strerror}")
             return
         self.info(f"Removed checkpoint {path}: the run is complete")
+
+    def check_corpus_is_there(self):
+        """CheckpointUnusable when a corpus file of the checkpoint is gone: no later
+        attempt can resume it (other reasons it cannot be read may pass)."""
+        for path in self.config.corpus:
+            if isinstance(path, str) and path and not is_stdin(path) \
+                    and not os.path.lexists(path):
+                raise CheckpointUnusable(f"corpus {path} of checkpoint "
+                                         f"{self.config.checkpoint} is gone: the run "
+                                         "cannot be resumed")
 
     def check_outputs(self):
         config = self.config
@@ -320,8 +342,8 @@ class _Job:
                     raise ValueError(f"{state.path!r} recorded for {path!r}")
                 state.path = path  # as resolved where the run was started (see resume)
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad corpus "
-                            f"record ({exc})") from None
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: bad "
+                                     f"corpus record ({exc})") from None
         return [state.found_again() for state in files]
 
     def prepare_vocabulary(self):
@@ -580,12 +602,17 @@ class _Job:
         progress = checkpoint.progress
         stage = progress.get("stage")
         if stage not in STAGES:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: unknown stage "
-                            f"{stage!r}")
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: "
+                                     f"unknown stage {stage!r}")
         for state, name in zip(self.corpus.files, self.corpus.names):
-            if state.change(name) is not None:
-                raise UserError(f"corpus {name} is not the one the checkpoint was made on "
-                                "(its size or modification time changed)")
+            try:
+                changed = state.change(name)
+            except UserError as exc:  # removed, replaced, truncated, modified
+                raise CheckpointUnusable(f"{exc}: checkpoint {self.config.checkpoint} "
+                                         "cannot be resumed") from None
+            if changed is not None:
+                raise CheckpointUnusable(f"corpus {name} is not the one the checkpoint was "
+                                         "made on (its size or modification time changed)")
         if stage == "counting":
             self.resume_from = None  # nothing was learnt yet: start again
             with self.checkpoint_on_stop():
@@ -603,8 +630,8 @@ class _Job:
             if self.run_state.pass_number > self.config.iter:
                 raise ValueError(f"pass {self.run_state.pass_number} of {self.config.iter}")
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad progress "
-                            f"record ({exc})") from None
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: bad "
+                                     f"progress record ({exc})") from None
         self.stage = stage
         if self.config.debug >= 1:
             where = (f"pass {self.run_state.pass_number + 1}/{self.config.iter}"
