@@ -177,6 +177,29 @@ def test_unusable_targets_are_refused(tmp_path, corpus, capsys, kind):
     one_error_line(capsys, main(["train", str(corpus), "-o", str(target), *FAST]))
 
 
+@pytest.mark.parametrize("name", ["keep.txt/", "keep.txt/.", "new/", "keep.txt/../v.txt"])
+@pytest.mark.parametrize("command", ["train", "convert", "classes", "phrases"])
+def test_a_name_through_a_file_is_refused_not_stripped(tmp_path, corpus, capsys, name,
+                                                       command):
+    """`-o keep.txt/` (or keep.txt/.) is refused by the system (not a directory), but its
+    real path was keep.txt, which was replaced; `-o new/` made a file called new."""
+    keep = tmp_path / "keep.txt"
+    keep.write_bytes(b"precious")
+    vectors = tmp_path / "vectors.txt"
+    assert main(["train", str(corpus), "-o", str(vectors), *FAST]) == 0
+    target = f"{tmp_path}/{name}"
+    args = {"train": ["train", str(corpus), "-o", target, *FAST],
+            "convert": ["convert", str(vectors), target],
+            "classes": ["classes", str(vectors), "2", "-o", target],
+            "phrases": ["phrases", str(corpus), target]}[command]
+    capsys.readouterr()
+    err = one_error_line(capsys, main(args), 1)
+    assert "is not a directory" in err or "does not exist" in err, err
+    assert keep.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "keep.txt",
+                                                          "vectors.txt"]
+
+
 def test_a_long_name_fails_before_training_or_works(tmp_path, corpus, capsys):
     name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
     fits = tmp_path / ("v" * (name_max - 1))

@@ -163,6 +163,14 @@ def check_output(path, what="output"):
         if not os.access(target.real, os.W_OK):
             raise UserError(f"cannot write {what} {target.path}: permission denied")
         return target
+    named = os.path.dirname(target.path) or "."
+    if not os.path.isdir(named):
+        # `-o keep.txt/` or `keep.txt/.`: the system refuses such a name (not a
+        # directory), but its real path is keep.txt, which was replaced; `-o new/` made
+        # a file called new
+        problem = (f"{named} is not a directory" if os.path.exists(named)
+                   else f"directory {named} does not exist")
+        raise UserError(f"cannot write {what} {target.path}: {problem}")
     directory = os.path.dirname(target.real)
     if not os.path.isdir(directory):
         raise UserError(f"cannot write {what} {target.path}: directory {directory} "
