@@ -920,6 +920,29 @@ def test_convert_checks_its_outputs_before_reading(tmp_path, capsys):
     assert "would destroy the input" in one_error_line(err, code, 2)
 
 
+def test_convert_never_writes_over_the_word_list_it_reads(tmp_path, capsys):
+    """`convert a.npy a.vocab` (or `--vocab x.txt` with OUT x.txt) read the word list,
+    then wrote the vectors over it: a.npy had no words any more. `--vocab` names the
+    list read and the one written: with --limit, the shorter list replaced a.npy's."""
+    npy, words = tmp_path / "a.npy", tmp_path / "a.vocab"
+    write_npy(str(npy), WORDS, MATRIX)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for args in ([npy, words], [npy, tmp_path / "x.txt", "--vocab", tmp_path / "x.txt"],
+                 [npy, tmp_path / "b.npy", "--vocab", words, "--limit", "2"],
+                 [npy, words, "--to", "binary"]):
+        if args[-1] == tmp_path / "x.txt":
+            (tmp_path / "x.txt").write_bytes(words.read_bytes())
+            before["x.txt"] = words.read_bytes()
+        code, _, err = cli(capsys, "convert", *args)
+        assert "would destroy the word list of the input" in one_error_line(err, code, 2)
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # the same list read and written whole, or IN rewritten in place with it: safe
+    assert cli(capsys, "convert", npy, tmp_path / "b.npy", "--vocab", words)[0] == 0
+    assert words.read_bytes() == before["a.vocab"]
+    assert cli(capsys, "convert", npy, npy, "--limit", "2")[0] == 0
+    assert read_vectors(str(npy))[0] == WORDS[:2]
+
+
 def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):
     """`convert v.txt /dev/stdout --to npy` made /dev/stdout.vocab, a new file in /dev."""
     if not os.access("/dev/null", os.W_OK):

@@ -363,8 +363,15 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
         written.append(("word list",
                         vocab_path or formats.npy_vocab_path_to_write(output_path)))
     # (IN is read whole before OUT is replaced: converting a file in place is safe)
-    check_outputs(written, inputs=[("input", input_path)],
-                  same_file_allowed=[("input", "vectors")])
+    inputs, allowed = [("input", input_path)], [("input", "vectors")]
+    words_in = _npy_word_list(input_path, vocab_path)
+    if words_in is not None:
+        # IN's word list may only be rewritten as IN's word list again: the same words,
+        # or the words of IN rewritten in place with it (--limit cuts both alike)
+        inputs.append(("word list of the input", words_in))
+        if not limit or _same_file(input_path, output_path):
+            allowed.append(("word list of the input", "word list"))
+    check_outputs(written, inputs=inputs, same_file_allowed=allowed)
     # Read once (IN may be a pipe); --vocab is used for reading only if IN is .npy.
     words, matrix = formats.read_vectors(input_path, limit=limit or None,
                                          vocab_path=vocab_path)
@@ -378,6 +385,30 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     # are written, and the status must say so
     console.say(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
                 f"({to_format})")
+
+
+def _npy_word_list(input_path, vocab_path):
+    """The word list an .npy IN is read with (--vocab, or NAME.vocab), else None. Only a
+    regular file is looked at (its first bytes): a pipe can be read only once. Without
+    this, `convert a.npy a.vocab` wrote the vectors over the word list it had just read,
+    and a.npy had no words any more."""
+    from . import formats
+    from .inputs import is_regular
+    if not is_regular(input_path):
+        return None
+    try:
+        if formats.detect_format(input_path) != "npy":
+            return None
+    except UserError:
+        return None  # reported when IN is read
+    return vocab_path or formats.npy_vocab_path(input_path)
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @click.command(context_settings=SETTINGS, short_help="Draw words on a 2-D map (needs matplotlib).")
