@@ -941,6 +941,11 @@ def test_convert_never_writes_over_the_word_list_it_reads(tmp_path, capsys):
     assert words.read_bytes() == before["a.vocab"]
     assert cli(capsys, "convert", npy, npy, "--limit", "2")[0] == 0
     assert read_vectors(str(npy))[0] == WORDS[:2]
+    # nor do the other commands that read an .npy file and write one
+    before = words.read_bytes()
+    code, _, err = cli(capsys, "classes", npy, "2", "-o", words)
+    assert "would destroy the word list" in one_error_line(err, code, 2)
+    assert words.read_bytes() == before
 
 
 def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):

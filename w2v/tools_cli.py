@@ -325,7 +325,7 @@ def classes(vectors, k, output, iterations, sort_by_class, limit):
     import numpy as np
 
     from .classes import word_classes, write_classes
-    check_outputs([("classes file", output)], [("vectors file", vectors)])
+    check_outputs([("classes file", output)], _vectors_inputs(vectors))
     model = _load(vectors, limit)
     if k > len(model):
         raise UsageError(f"{k} classes is more than the {len(model)} words of {vectors}")
@@ -387,6 +387,13 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
                 f"({to_format})")
 
 
+def _vectors_inputs(vectors):
+    """The files a vectors file is read from, for check_outputs: itself, and the word
+    list of an .npy file (`classes a.npy 3 -o a.vocab` wrote the classes over it)."""
+    words = _npy_word_list(vectors, None)
+    return [("vectors file", vectors)] + ([("word list", words)] if words else [])
+
+
 def _npy_word_list(input_path, vocab_path):
     """The word list an .npy IN is read with (--vocab, or NAME.vocab), else None. Only a
     regular file is looked at (its first bytes): a pipe can be read only once. Without
@@ -425,7 +432,7 @@ def plot(vectors, words, output, neighbours, method, limit):
     """Draw WORDS (and their neighbours) on a 2-D map of the vectors (needs matplotlib)."""
     from .plot import _figure_class, plot_words
     _figure_class()  # fail on a missing matplotlib before loading a large file
-    check_outputs([("picture", output)], [("vectors file", vectors)])
+    check_outputs([("picture", output)], _vectors_inputs(vectors))
     model = _load(vectors, limit)
     try:
         chosen = plot_words(model, words, output, neighbours=neighbours, method=method)
