@@ -499,6 +499,22 @@ def test_absurd_values_in_the_word2vec_c_form(tmp_path, corpus, capsys, args):
                                  "-min-count", "1", "-debug", "0", *args]), 2)
 
 
+@pytest.mark.parametrize("args", [["-size", "1_0"], ["-size", "\u0665"], ["-iter", "\uff11"],
+                                  ["-alpha", "1_0"], ["-sample", "1e-3_0"], ["-cbow", "0_1"]])
+def test_numbers_c_would_read_otherwise_are_refused_in_the_word2vec_c_form(tmp_path, corpus,
+                                                                         capsys, args):
+    """Python's int() and float() read "1_0" as 10 (word2vec.c's atoi: 1) and other
+    scripts' digits ("\u0665" is 5, atoi: 0): a drop-in Makefile line trained with
+    another value than word2vec.c would. Only what atoi and atof read whole is taken."""
+    err = one_error_line(capsys, main(["-train", str(corpus), "-output",
+                                       str(tmp_path / "v.txt"), "-min-count", "1",
+                                       "-debug", "0", *args]), 2)
+    assert f"{args[0]} needs a" in err, err
+    assert main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"), "-min-count",
+                 "1", "-debug", "0", "-size", " +8", "-alpha", "5e-2", "-sample", ".001",
+                 "-iter", "1"]) == 0
+
+
 def test_many_passes_do_not_grow_memory(tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("a b c d e f g\n" * 50)
