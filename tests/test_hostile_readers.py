@@ -26,6 +26,7 @@ import w2v
 from w2v import formats, outputs
 from w2v.cli import main
 from w2v.errors import UserError
+from w2v.evaluate import read_word_pairs
 from w2v.formats import read_vectors, write_npy, write_vectors
 from w2v.vectors import Vectors, load
 
@@ -466,6 +467,22 @@ def _tiny_corpus(tmp_path):
     path = tmp_path / "text.txt"
     path.write_text("a b c d e f\n" * 50)
     return str(path)
+
+
+def test_numbers_with_underscores_are_not_numbers(tmp_path, capsys):
+    """Python's float() reads b"1_0" as 10 (C's atof, and word2vec.c's tools, read 1):
+    a text vectors file or a word-pair score meant another number to w2v than to them,
+    silently. An error at its line now, as any other text that is not a number."""
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"3 2\nthe 1 2\nof 1_0 2\nand 3 4\n")
+    assert "line 3: not a number: '1_0'" in similar_fails(capsys, path)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("the\tof\t2\nof\tand\t1_0\nthe\tand\t3\n")
+    with pytest.raises(UserError, match="line 2: the score is not a number: '1_0'"):
+        read_word_pairs(str(pairs))
+    pairs.write_text("the\tof\t2\nof\tand\t\u0665\nthe\tand\t3\n")  # an Arabic-Indic 5
+    with pytest.raises(UserError, match="line 2: the score is not a number"):
+        read_word_pairs(str(pairs))
 
 
 def test_npy_other_layouts_still_read(tmp_path):

@@ -30,7 +30,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from .cfloat import c_dot, c_sum_of_squares, rounding_bound
+from .cfloat import c_dot, c_float, c_sum_of_squares, rounding_bound
 from .errors import UserError
 from .inputs import read_text_file
 from .vectors import check_count
@@ -315,7 +315,7 @@ def read_word_pairs(path, column=None):
             raise UserError(f"{path}: line {number}: expected two words and a score, "
                             f"found {len(fields)} fields")
         try:
-            score = float(fields[score_at])
+            score = c_float(fields[score_at])  # ("1_0" is no score, nor "\u0665")
         except ValueError:
             if first:  # a header: maybe it tells where the score is
                 first = False

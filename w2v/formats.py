@@ -51,6 +51,7 @@ import warnings
 import numpy as np
 
 from . import inputs
+from .cfloat import c_float
 from .errors import UsageError, UserError
 from .outputs import atomic_output, atomic_outputs, file_name
 
@@ -442,7 +443,7 @@ def _header_numbers(path, line, fields):
 def _all_numbers(fields):
     try:
         for field in fields:
-            float(field)
+            c_float(field)  # not float(): b"1_0" would be 10, where C's tools read 1
     except ValueError:
         return False
     return True
@@ -700,7 +701,7 @@ def _parse_numbers(path, rests, dim, first_line):
             raise UserError(f"{path}: line {line}: not a number: {_shown(bad)}")
     # Numbers Python reads but numpy's parser does not (rare spellings): the slow way.
     with np.errstate(over="ignore"):
-        return np.array([[float(f) for f in rest.split()] for rest in rests],
+        return np.array([[c_float(f) for f in rest.split()] for rest in rests],
                         dtype=np.float32)
 
 

@@ -7,6 +7,7 @@ second), and a value that is not a number is an error (word2vec.c's atoi reads i
 """
 import re
 
+from .cfloat import C_SPACE, c_float
 from .config import TrainConfig
 from .errors import UsageError
 
@@ -16,26 +17,23 @@ def _flag(value):
     return _int(value) != 0
 
 
-# What C's atoi and atof read whole: ASCII digits, a sign, a point, an exponent (and
-# atof's nan and inf, left for the range checks to refuse). Python's int() and float()
-# also take "1_0" (10, where atoi reads 1) and other scripts' digits ("٥" is 5, atoi
-# reads 0): a Makefile's value would silently mean another number than in word2vec.c.
+# What C's atoi reads whole: ASCII digits and a sign (Python's int() also takes "1_0",
+# 10 where atoi reads 1, and other scripts' digits: "\u0665" is 5, atoi reads 0); atof's
+# numbers are w2v.cfloat's.
 _C_INT = re.compile(r"[+-]?[0-9]+")
-_C_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-                      r"|[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
-_C_SPACE = " \t\n\v\f\r"
 
 
 def _int(value):
-    if not _C_INT.fullmatch(value.strip(_C_SPACE)):
+    if not _C_INT.fullmatch(value.strip(C_SPACE)):
         raise ValueError("an integer")
     return int(value)
 
 
 def _float(value):
-    if not _C_FLOAT.fullmatch(value.strip(_C_SPACE)):
-        raise ValueError("a number")
-    return float(value)
+    try:
+        return c_float(value)
+    except ValueError:
+        raise ValueError("a number") from None
 
 
 def _text(value):
