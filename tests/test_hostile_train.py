@@ -101,6 +101,28 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path, corpus,
     assert snapshot(tmp_path) == before  # nothing written, nothing left behind
 
 
+@pytest.mark.parametrize("args", [
+    ["train", "-", "-o", "/dev/stdin", *FAST], ["train", "-", "-o", "/dev/fd/0", *FAST],
+    ["train", "-", "-o", "{d}/v.txt", "--save-vocab", "/proc/self/fd/0", *FAST],
+    ["convert", "-", "/dev/stdin"], ["classes", "-", "2", "-o", "/dev/stdin"]],
+    ids=["train -o /dev/stdin", "/dev/fd/0", "--save-vocab", "convert", "classes"])
+def test_an_output_through_standard_input_is_the_input(tmp_path, corpus, args):
+    """`w2v train - -o /dev/stdin < corpus.txt` appended the vectors to corpus.txt: the
+    corpus `-` was compared with the outputs as a file named "-" (phrases alone knew)."""
+    source = corpus
+    if args[0] != "train":
+        source = tmp_path / "vectors.txt"
+        assert main(["train", str(corpus), "-o", str(source), *FAST]) == 0
+    before = source.read_bytes()
+    with open(source, "rb") as stdin:
+        process = w2v_process(*[a.format(d=tmp_path) for a in args], stdin=stdin,
+                              stderr=subprocess.PIPE)
+        err = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 2, err
+    assert "is the same file as the" in err and err.count("\n") == 1, err
+    assert source.read_bytes() == before
+
+
 def test_two_outputs_may_share_dev_null(corpus, capsys):
     if not os.access("/dev/null", os.W_OK):
         pytest.skip("no writable /dev/null")

@@ -36,6 +36,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 import threading
 import time
 import zipfile
@@ -208,7 +209,13 @@ def check_outputs(outputs, inputs=(), same_file_allowed=()):
         if key is None:
             continue
         for target in targets:
-            if target.identity() == key and (what, target.what) not in same_file_allowed:
+            # A declared pair is safe because the input is read whole and then replaced
+            # by a rename; a target written in place (appended to through /dev/stdout,
+            # `convert - /dev/stdin < v.txt`) would get the output after the input.
+            allowed = (what, target.what) in same_file_allowed and not target.in_place
+            # (a character device read and written, /dev/null or a terminal, loses nothing)
+            device = target.status is not None and stat.S_ISCHR(target.status.st_mode)
+            if target.identity() == key and not allowed and not device:
                 raise UsageError(f"the {target.what} {target.path} is the same file as the "
                                  f"{what} {os.fspath(path)}: writing it would destroy the "
                                  f"{what}")
@@ -218,10 +225,14 @@ def check_outputs(outputs, inputs=(), same_file_allowed=()):
 
 
 def _input_identity(path):
-    real = os.path.realpath(os.fspath(path))
     try:
-        status = os.stat(real)
-    except OSError:
+        if os.fspath(path) in ("-", b"-"):
+            # standard input: the file or pipe it is (`w2v train - -o /dev/stdin <
+            # corpus.txt` appended the vectors to the corpus)
+            status = os.fstat(sys.stdin.fileno() if sys.stdin is not None else 0)
+        else:
+            status = os.stat(os.path.realpath(os.fspath(path)))
+    except (OSError, ValueError, AttributeError):  # (a stdin with no descriptor)
         return None  # a missing input is reported by whoever reads it
     return ("inode", status.st_dev, status.st_ino)
 
