@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 
 import numpy as np
@@ -547,6 +548,42 @@ def test_periodic_checkpoints_change_nothing_and_survive_sigkill(tmp_path):
     assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
     assert out.read_bytes() == reference.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.bin", "v.bin"]
+
+
+def test_a_periodic_checkpoint_that_cannot_be_written_does_not_end_the_run(
+        tmp_path, corpus, monkeypatch, small_batches, capsys):
+    """A full disk at a --checkpoint-every save ended the run (status 1), and the
+    training since the previous checkpoint with it, though the outputs could still be
+    written. Now a warning; training goes on, and the next period tries again."""
+    from w2v import trainer
+    common = ["--threads", "1", "--iter", "3", "--debug", "1", *FAST[:-1]]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.txt"), *common]) == 0
+    original, saves = trainer.save_model, []
+
+    def save_model(path, model, what="model file"):
+        if what == "checkpoint":
+            saves.append(model.progress["stage"])
+            if len(saves) == 1:
+                raise UserError(f"cannot write {path}: No space left on device")
+        return original(path, model, what)
+    monkeypatch.setattr(trainer, "save_model", save_model)
+    monkeypatch.setattr(run, "REPORT_INTERVAL", 0.001)
+    original_chunks = corpus_module.Corpus.chunks
+
+    def slow_chunks(self, *args, **kwargs):  # a pass long enough for a few periods
+        for chunk in original_chunks(self, *args, **kwargs):
+            time.sleep(0.01)
+            yield chunk
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", slow_chunks)
+    capsys.readouterr()
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 "--checkpoint-every", "0.05s", *common]) == 0
+    err = capsys.readouterr().err
+    assert "No space left on device: the checkpoint was not saved" in err, err
+    assert len(saves) >= 2  # tried again at the next period
+    assert out.read_bytes() == (tmp_path / "ref.txt").read_bytes()
+    assert not checkpoint.exists()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])

@@ -241,7 +241,7 @@ class TrainingRun:
                 if self.checkpoint and every and watch.elapsed() - last_checkpoint >= every \
                         and not self.failures:
                     with signals.deferred():
-                        self._save_checkpoint(watch)
+                        self._save_periodic_checkpoint(watch)
                     last_checkpoint = watch.elapsed()
             if not self.failures:
                 self._report(watch.elapsed())
@@ -324,6 +324,19 @@ class TrainingRun:
         with self.lock:
             self.pause_wanted = False
             self.lock.notify_all()
+
+    def _save_periodic_checkpoint(self, watch):
+        """A checkpoint of --checkpoint-every. One that cannot be written (its disk
+        full) is a warning: it ended the run, with hours of training that the outputs,
+        on another disk or written after space is freed, would have kept. The previous
+        checkpoint stays, and the next period tries again."""
+        try:
+            self._save_checkpoint(watch)
+        except UserError as exc:
+            if self.failures:  # the pause met a failure of training: that is the error
+                raise
+            self.progress.info(f"warning: {exc}: the checkpoint was not saved (the "
+                               "previous one, if any, stays); training goes on")
 
     def _save_checkpoint(self, watch):
         self._pause()
