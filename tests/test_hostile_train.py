@@ -392,6 +392,31 @@ def test_stale_temporary_files_of_killed_runs_are_swept(tmp_path, corpus):
     assert os.path.exists(fresh) and unrelated.exists()
 
 
+@pytest.mark.parametrize("error", ["ENOLCK", "EOPNOTSUPP", "ENOSYS"])
+def test_outputs_on_a_file_system_without_locks(tmp_path, corpus, capsys, monkeypatch,
+                                                error):
+    """flock fails on NFS mounted without its lock daemon (ENOLCK) and on some FUSE or
+    SMB mounts: every output (and the check before training) raised that OSError, a
+    traceback. The temporary files go unlocked there; the sweep, which cannot lock them
+    either, leaves them."""
+    import errno
+    import fcntl
+
+    def flock(fd, operation):
+        raise OSError(getattr(errno, error), os.strerror(getattr(errno, error)))
+    monkeypatch.setattr(fcntl, "flock", flock)
+    out, model = tmp_path / "v.txt", tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(out), "--save-model", str(model),
+                 *FAST]) == 0
+    assert main(["convert", str(out), str(tmp_path / "v.npy")]) == 0
+    stale = f"{outputs._temp_prefix(os.path.realpath(out))}4242-deadbeef0001.tmp"
+    open(stale, "wb").close()
+    os.utime(stale, (0, 0))
+    assert outputs.remove_stale_temporaries(os.path.realpath(out)) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "corpus.txt", "m.model", "v.npy", "v.txt", "v.vocab"]
+
+
 def test_a_temporary_file_held_by_a_live_process_is_not_swept(tmp_path):
     out = tmp_path / "v.txt"
     with outputs.temporary_file(out) as (fd, path):

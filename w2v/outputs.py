@@ -28,6 +28,7 @@ the temporary files of that output that no live process holds.
 """
 import bz2
 import contextlib
+import errno
 import fcntl
 import gzip
 import io
@@ -447,11 +448,27 @@ def _temporary_sibling(real_path, what, shown_path):
         raise UserError(f"cannot write {what} {shown_path}: {exc.strerror} "
                         f"(while creating {temp})") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock(fd)
         yield fd, temp
     finally:
         os.close(fd)
         _remove_quietly(temp)  # a no-op once renamed
+
+
+# What flock says on a file system that has no locks (NFS mounted without its lock
+# daemon, some FUSE and SMB mounts).
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
+
+
+def _lock(fd):
+    """Lock a new temporary file, so that no other run's sweep removes it. Where the file
+    system has no locks, it goes unlocked (the sweep cannot lock it either, and so
+    leaves it): writing there raised OSError, a traceback for every output."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in _NO_LOCKS:
+            raise
 
 
 def temporary_file(beside, purpose="scratch"):
