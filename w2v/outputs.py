@@ -279,7 +279,7 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
                     f.close()  # writes the compressed stream's end
                 raw.flush()
                 if temp is not None:
-                    os.fsync(raw.fileno())
+                    _sync(raw.fileno())
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
         pending = getattr(_sets, "pending", None)
@@ -455,9 +455,20 @@ def _temporary_sibling(real_path, what, shown_path):
         _remove_quietly(temp)  # a no-op once renamed
 
 
-# What flock says on a file system that has no locks (NFS mounted without its lock
-# daemon, some FUSE and SMB mounts).
+# What flock (or fsync) says on a file system that has no locks (or no sync): NFS
+# mounted without its lock daemon, some FUSE and SMB mounts.
 _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
+
+
+def _sync(fd):
+    """fsync, where the file system has one: some (FUSE, SMB mounts) answer EINVAL or
+    ENOSYS, and every output failed there, after the training, and its checkpoint too.
+    A failure to write (EIO, ENOSPC) is still an error."""
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_LOCKS:
+            raise
 
 
 def _lock(fd):
