@@ -398,7 +398,8 @@ def test_outputs_on_a_file_system_without_locks(tmp_path, corpus, capsys, monkey
     """flock fails on NFS mounted without its lock daemon (ENOLCK) and on some FUSE or
     SMB mounts: every output (and the check before training) raised that OSError, a
     traceback. The temporary files go unlocked there; the sweep, which cannot lock them
-    either, leaves them. Some also have no fsync: every output failed after training."""
+    either, leaves them. Some also have no fsync, or no modes (chmod: EPERM on vfat):
+    every output failed after training."""
     import errno
     import fcntl
 
@@ -406,6 +407,10 @@ def test_outputs_on_a_file_system_without_locks(tmp_path, corpus, capsys, monkey
         raise OSError(getattr(errno, error), os.strerror(getattr(errno, error)))
     monkeypatch.setattr(fcntl, "flock", flock)
     monkeypatch.setattr(os, "fsync", flock)  # nor fsync (EINVAL, ENOSYS on some mounts)
+
+    def chmod(path, mode):  # vfat and some SMB mounts refuse modes
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "chmod", chmod)
     out, model = tmp_path / "v.txt", tmp_path / "m.model"
     assert main(["train", str(corpus), "-o", str(out), "--save-model", str(model),
                  *FAST]) == 0

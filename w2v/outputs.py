@@ -432,7 +432,13 @@ def _give_usual_mode(path):
     # mkstemp-style files are 0600; give the result the mode a plain open() would.
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    try:
+        os.chmod(path, 0o666 & ~umask)
+    except OSError:
+        # a file system without modes (vfat refuses chmod with EPERM, some SMB mounts
+        # too): the content is whole, which is what matters; this failure ended the
+        # run's every output after its training
+        pass
 
 
 @contextlib.contextmanager
