@@ -586,6 +586,39 @@ def test_a_periodic_checkpoint_that_cannot_be_written_does_not_end_the_run(
     assert not checkpoint.exists()
 
 
+LIBRARY_RUN = """
+import signal, sys, w2v
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive program
+try:
+    w2v.train(sys.argv[1], output=sys.argv[2], checkpoint=sys.argv[3], iter=100000,
+              size=10, threads=1, min_count=1)
+except KeyboardInterrupt:
+    sys.exit(5)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_the_library_saves_its_checkpoint_when_the_process_is_stopped(tmp_path, corpus,
+                                                                      signum):
+    """w2v.train(checkpoint=...) promised a checkpoint when the process is stopped by a
+    signal, but only the command line turned signals into a clean stop: SIGTERM killed
+    the script on the spot (no checkpoint, temporary files left), Ctrl-C's
+    KeyboardInterrupt saved none. Now the run stops as `w2v train` does, then the
+    signal ends the process as it would have (Ctrl-C: a KeyboardInterrupt)."""
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    process = subprocess.Popen([sys.executable, "-c", LIBRARY_RUN, str(corpus), str(out),
+                                str(checkpoint)], stderr=subprocess.PIPE,
+                               env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT))
+    time.sleep(2.0)
+    process.send_signal(signum)
+    err = process.communicate(timeout=120)[1].decode()
+    assert process.returncode == (5 if signum == signal.SIGINT else -signum), err
+    assert f"checkpoint saved to {checkpoint}" in err and "Traceback" not in err, err
+    assert load_model(checkpoint, "checkpoint").progress["stage"] in ("counting", "training")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "planted.txt"]
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_signal_at_a_random_moment_then_resume(tmp_path, signum):
     """A real signal from outside at a random moment (reading, training or writing)."""
