@@ -586,6 +586,21 @@ def test_a_periodic_checkpoint_that_cannot_be_written_does_not_end_the_run(
     assert not checkpoint.exists()
 
 
+def test_a_checkpoint_written_in_place_is_never_removed(tmp_path, corpus):
+    """`--checkpoint /dev/stdout >> log.txt` appends the checkpoints to the log; when the
+    run completed, "removing its checkpoint" deleted log.txt (before that, the link
+    /dev/stdout itself)."""
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"log start\n")
+    with open(log, "ab") as stdout:
+        process = w2v_process("train", corpus, "-o", tmp_path / "v.txt", "--checkpoint",
+                              "/dev/stdout", "--checkpoint-every", "0.01s", "--iter", "300",
+                              "--threads", "1", *FAST, stdout=stdout)
+        assert process.wait(timeout=300) == 0
+    assert log.read_bytes().startswith(b"log start\nPK")  # and a checkpoint after it
+    assert os.path.islink("/dev/stdout") or not os.path.exists("/dev")
+
+
 LIBRARY_RUN = """
 import signal, sys, w2v
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive program
