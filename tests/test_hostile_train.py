@@ -253,6 +253,37 @@ def test_pair_replacement_restores_the_first_file_when_the_second_fails(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.vocab"]
 
 
+def test_a_failed_set_without_hard_links_never_removes_a_replaced_file(tmp_path,
+                                                                      monkeypatch):
+    """The undo of a set whose second rename fails puts each replaced file back from a
+    hard link. Where there are none (vfat, some SMB mounts: os.link fails), it removed
+    the new file: the target had neither its previous content nor the new one. Now the
+    new file stays."""
+    first, second, fresh = tmp_path / "a.npy", tmp_path / "a.vocab", tmp_path / "b.txt"
+    first.write_bytes(b"old matrix")
+    second.write_bytes(b"old words")
+    real_replace = os.replace
+
+    def no_links(source, destination):
+        raise PermissionError(1, "Operation not permitted")
+
+    def failing_replace(source, destination):
+        if str(destination).endswith("a.vocab"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, destination)
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(w2v.errors.UserError, match="No space left"):
+        with outputs.replaced_together():
+            for path, content in ((fresh, b"new"), (first, b"new matrix"),
+                                  (second, b"new words")):
+                with outputs.atomic_output(path) as out:
+                    out.write(content)
+    monkeypatch.undo()
+    assert first.read_bytes() == b"new matrix" and second.read_bytes() == b"old words"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.vocab"]  # b.txt: new
+
+
 # --------------------------------------------------------------------- corpus changes
 
 @pytest.mark.parametrize("change", ["truncate", "replace", "rewrite", "append", "remove"])

@@ -406,7 +406,8 @@ def _replace_together(targets, temps):
             if temp is None:
                 continue
             backup = None
-            if len(targets) > 1 and os.path.exists(target.real):
+            existed = os.path.exists(target.real)
+            if len(targets) > 1 and existed:
                 backup = _free_name(target.real, "old")
                 try:
                     os.link(target.real, backup)
@@ -415,17 +416,28 @@ def _replace_together(targets, temps):
                     backup = None
             _give_usual_mode(temp)
             os.replace(temp, target.real)
-            replaced.append((target, backup))
+            replaced.append((target, backup, existed))
     except OSError as exc:
-        for done, backup in replaced:
-            if backup is not None:
-                os.replace(backup, done.real)
-            else:
-                _remove_quietly(done.real)
+        for done, backup, existed in replaced:
+            _undo_replace(done, backup, existed)
         raise UserError(f"cannot write {target.path}: {exc.strerror or exc}") from None
     finally:
         for backup in backups:
             _remove_quietly(backup)
+
+
+def _undo_replace(target, backup, existed):
+    """Put back what `target` was before a set's rename: its previous file, from the hard
+    link kept, or no file if there was none. With no link (a file system without hard
+    links, such as vfat), the new file stays: removing it, as was done, left neither the
+    previous file nor the new one. A failure here leaves the new file too."""
+    try:
+        if backup is not None:
+            os.replace(backup, target.real)
+        elif not existed:
+            os.unlink(target.real)
+    except OSError:
+        pass
 
 
 def _give_usual_mode(path):
