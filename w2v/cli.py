@@ -7,6 +7,7 @@ Two forms:
 A user mistake ends in one line on stderr ("w2v: error: ...") and a non-zero exit whose
 meaning is the same in both forms and every subcommand (see w2v.errors).
 """
+import os
 import signal
 import sys
 
@@ -221,7 +222,27 @@ def _run(argv):
         raise Stopped(signal.SIGINT, "interrupted") from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except OSError as exc:
+        # click writes --help to stdout itself: on a full disk (> /dev/full) that was a
+        # traceback. A write of click's is one line (a quiet end for a pipe whose reader
+        # left), as for our own output; any other OSError is a bug, and says so.
+        if not _raised_by_click_echo(exc):
+            raise
+        console.silence_stdout()
+        if isinstance(exc, BrokenPipeError):
+            raise console.StdoutClosed() from None
+        raise UserError(f"cannot write to standard output: {exc.strerror}") from None
     return result if isinstance(result, int) else EXIT_OK
+
+
+def _raised_by_click_echo(exc):
+    """True when `exc` comes from click.echo writing (help text, --version's line)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code if tb is not None else None
+    return code is not None and code.co_name == "echo" and \
+        os.path.basename(os.path.dirname(code.co_filename)) == "click"
 
 
 def _command_path(argv):

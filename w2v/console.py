@@ -138,6 +138,11 @@ def write_stdout(data):
         raise UserError(f"cannot write to standard output: {reason}") from None
 
 
+def silence_stdout():
+    """Point stdout at /dev/null after a write there failed (see _silence)."""
+    _silence(1)
+
+
 def finish_stdout():
     """Flush stdout at the end of a command; a failure then is a failure of the command."""
     try:
