@@ -264,7 +264,11 @@ class _Job:
         written (a --checkpoint named by mistake), or a checkpoint another run saved there
         since (two cron runs overlapping), is not this job's to delete."""
         path = self.config.checkpoint
-        if Target(path, "checkpoint").in_place:
+        try:
+            in_place = Target(path, "checkpoint").in_place
+        except UserError:  # it cannot be looked at now (a link loop): not removed either
+            return
+        if in_place:
             # written where it is, never by a rename (`--checkpoint /dev/stdout >>
             # log.txt` appended to log.txt): not a file of its own, nothing to remove (the
             # log was deleted, and before it the link /dev/stdout itself)
