@@ -601,6 +601,23 @@ def test_a_checkpoint_written_in_place_is_never_removed(tmp_path, corpus):
     assert os.path.islink("/dev/stdout") or not os.path.exists("/dev")
 
 
+def test_a_checkpoint_path_that_cannot_be_looked_at_any_more_fails_nothing(
+        tmp_path, corpus, monkeypatch, capsys):
+    """The checkpoint named became a link loop while the run trained: removing "its
+    checkpoint" at the end raised an error after the outputs were written."""
+    from w2v import trainer
+    checkpoint, out = tmp_path / "ck", tmp_path / "v.txt"
+    original = trainer._Job.write_outputs
+
+    def write_outputs(self, result):
+        original(self, result)
+        os.symlink(checkpoint.name, checkpoint)  # a link to itself
+    monkeypatch.setattr(trainer._Job, "write_outputs", write_outputs)
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 "--threads", "1", *FAST]) == 0
+    assert out.exists() and os.path.islink(checkpoint)
+
+
 LIBRARY_RUN = """
 import signal, sys, w2v
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive program
