@@ -601,6 +601,27 @@ def test_a_checkpoint_written_in_place_is_never_removed(tmp_path, corpus):
     assert os.path.islink("/dev/stdout") or not os.path.exists("/dev")
 
 
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/full", "/dev/urandom"])
+def test_a_model_that_is_an_endless_device_is_refused(tmp_path, corpus, device):
+    """--from-model /dev/zero (or --resume, or w2v.load_model) read the device into
+    memory, looking for a zip archive's end, until the OOM killer ended the process
+    (24 GB here). Run under a memory limit, should that come back."""
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    for args in (["train", str(corpus), "--from-model", device, "-o",
+                  str(tmp_path / "v.txt"), "--quiet"], ["train", "--resume", device]):
+        process = subprocess.run(
+            [sys.executable, "-c", "import resource, sys; resource.setrlimit("
+             "resource.RLIMIT_AS, (2 << 30, 2 << 30)); from w2v.cli import main; "
+             "sys.exit(main(sys.argv[1:]))", *args],
+            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+            text=True, timeout=60)
+        assert process.returncode in (1, 4), process.stderr
+        what = "checkpoint" if "--resume" in args else "model"
+        assert process.stderr == f"w2v: error: cannot read {what} {device}: it is not a " \
+            "regular file (a model file is a zip archive, read by seeking)\n", process.stderr
+
+
 def test_a_checkpoint_path_that_cannot_be_looked_at_any_more_fails_nothing(
         tmp_path, corpus, monkeypatch, capsys):
     """The checkpoint named became a link loop while the run trained: removing "its

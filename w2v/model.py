@@ -29,6 +29,8 @@ and modification time (a corpus that changed since is refused).
 """
 import dataclasses
 import json
+import os
+import stat
 import zipfile
 from typing import List, Optional
 
@@ -153,9 +155,24 @@ def _write_array(archive, name, array):
 
 # ---------------------------------------------------------------------------- reading
 
+def _check_archive(path, what):
+    """UserError unless `path` is a readable regular file. A model is a zip archive, read
+    by seeking to its end: a pipe cannot seek (zipfile says "not a zip file"), and a
+    device that never ends (--from-model /dev/zero, /dev/full, /dev/urandom) was read
+    into memory until the OOM killer ended the process."""
+    check_readable(path, what)
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # gone meanwhile: zipfile reports it
+    if not regular:
+        raise UserError(f"cannot read {what} {path}: it is not a regular file (a model "
+                        "file is a zip archive, read by seeking)")
+
+
 def load_model(path, what="model"):
     """Read a model or checkpoint file; UserError (one line) if it is not a valid one."""
-    check_readable(path, what)
+    _check_archive(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_model(archive, path, what)
@@ -294,7 +311,7 @@ def _read_array(archive, name, dtype, shape, damaged):
 
 def read_options(path, what="model"):
     """Only the options and progress of a model or checkpoint (json), without its arrays."""
-    check_readable(path, what)
+    _check_archive(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_header(archive, path, what)
