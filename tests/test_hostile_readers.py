@@ -469,6 +469,25 @@ def _tiny_corpus(tmp_path):
     return str(path)
 
 
+def test_endless_questions_or_pairs_are_bounded(tmp_path, monkeypatch, capsys):
+    """Questions and word pairs are held whole: `eval analogies v.bin /dev/urandom` (or
+    an endless pipe) grew until the OOM killer ended the process. Now an error past a
+    bound far beyond any published set."""
+    from w2v import evaluate
+    monkeypatch.setattr(evaluate, "MAX_QUESTIONS", 100)
+    monkeypatch.setattr(evaluate, "MAX_QUESTION_TOKENS", 4 * 100 + 4096)
+    monkeypatch.setattr(evaluate, "MAX_PAIRS", 100)
+    questions, pairs = tmp_path / "q.txt", tmp_path / "pairs.txt"
+    questions.write_text(": s\n" + "a b c d\n" * 1200)
+    pairs.write_text("a b 1\n" * 101)
+    with pytest.raises(UserError, match="more than 100 questions"):
+        evaluate.read_questions(str(questions))
+    with pytest.raises(UserError, match="more than 100 word pairs"):
+        evaluate.read_word_pairs(str(pairs))
+    questions.write_text(": s\n" + "a b c d\n" * 100)
+    assert len(evaluate.read_questions(str(questions))[0][1]) == 100
+
+
 def test_numbers_with_underscores_are_not_numbers(tmp_path, capsys):
     """Python's float() reads b"1_0" as 10 (C's atof, and word2vec.c's tools, read 1):
     a text vectors file or a word-pair score meant another number to w2v than to them,

@@ -38,6 +38,12 @@ from .vectors import check_count
 SEMANTIC_SECTIONS = 5  # compute-accuracy: sections 1-5 of questions-words.txt are semantic
 MAX_WORD_BYTES = 50  # compute-accuracy's max_w: longer vocabulary words never match
 BATCH = 256  # questions scored per matrix product
+# Files are held whole, so their size is bounded (`eval analogies v.bin /dev/urandom` ate
+# the memory until the OOM killer came): far beyond any published set (Google's analogies
+# are 19,544 questions, BATS 98,000; SimLex 999 pairs, MEN 3,000).
+MAX_QUESTIONS = 1_000_000
+MAX_QUESTION_TOKENS = 4 * MAX_QUESTIONS + 4096  # and the ": section" lines
+MAX_PAIRS = 1_000_000
 DEFAULT_QUESTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                                  "questions-words.txt")
 
@@ -172,8 +178,12 @@ def read_questions(path=None):
     compute-accuracy: whitespace-separated tokens; ":" (or "EXIT") starts a section
     whose name is the next token; a question is the next four tokens."""
     path = path or DEFAULT_QUESTIONS
-    tokens = [token for _, line in read_text_file(path, "questions file")
-              for token in line.split()]
+    tokens = []
+    for _, line in read_text_file(path, "questions file"):
+        tokens.extend(line.split())
+        if len(tokens) > MAX_QUESTION_TOKENS:  # lines are bounded, their number too
+            raise UserError(f"{path}: more than {MAX_QUESTIONS:,} questions "
+                            "(not a questions file? an endless stream?)")
     sections = [(None, [])]
     i = 0
     while i < len(tokens):
@@ -330,6 +340,9 @@ def read_word_pairs(path, column=None):
             raise UserError(f"{path}: line {number}: the score is not a finite number: "
                             f"{fields[score_at]!r}")
         pairs.append((fields[0], fields[1], score))
+        if len(pairs) > MAX_PAIRS:
+            raise UserError(f"{path}: more than {MAX_PAIRS:,} word pairs (not a word-pair "
+                            "file? an endless stream?)")
     if not pairs:
         raise UserError(f"{path}: no word pairs found")
     return pairs
