@@ -741,6 +741,23 @@ def test_vectors_of_no_dimension_are_refused():
         Vectors(["a", "b"], np.zeros((2, 0)))
 
 
+def test_a_path_holding_a_nul_byte_is_a_usage_error(tmp_path, king_vectors, capsys):
+    """A NUL byte in a path raised the system calls' ValueError ("embedded null byte"):
+    from the library (w2v.load, save, train...) and from main(argv) called from Python
+    (no process's own arguments can hold one)."""
+    from w2v.errors import UsageError
+    for call in (lambda: w2v.load("a\0b"), lambda: king_vectors.save("o\0.txt"),
+                 lambda: w2v.train(["a\0b"]), lambda: w2v.load_model("m\0"),
+                 lambda: w2v.resume("c\0"),
+                 lambda: king_vectors.evaluate_similarity("p\0")):
+        with pytest.raises(UsageError, match="holds a NUL byte"):
+            call()
+    for args in (["similar", "v\0.txt", "the"], ["convert", "v.txt", "o\0.txt"],
+                 ["train", "c\0.txt", "-o", "v.txt"], ["phrases", "a", "\0"]):
+        code, _, err = cli(capsys, *args)
+        assert "holds a NUL byte" in one_error_line(err, code, 2)
+
+
 @pytest.mark.parametrize("bad", [None, 123, ["v.txt"]], ids=["None", "int", "list"])
 def test_what_is_no_file_name_is_a_usage_error_from_the_library(tmp_path, king_vectors, bad):
     """w2v.load(None), load_model(123), resume(None), Vectors.save(123), the evaluations'

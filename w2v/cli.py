@@ -204,6 +204,11 @@ def main(argv=None):
 
 
 def _run(argv):
+    # (no process's arguments hold one, but main(argv) called from Python may: click's
+    # path checks then raised the system's ValueError)
+    held = next((arg for arg in argv if "\0" in str(arg)), None)
+    if held is not None:
+        raise UsageError(f"the argument {held!r} holds a NUL byte: no file is named so")
     if is_word2vec_c_form(argv):
         run_word2vec_c_form(argv)
         return EXIT_OK

@@ -142,11 +142,15 @@ def file_name(path, what):
     """os.fspath(path); a UsageError (one line, from the library too) for what is no file
     name at all, such as a number or a list, instead of a TypeError from deep inside."""
     try:
-        return os.fspath(path)
+        name = os.fspath(path)
     except TypeError:
         shown = repr(path) if len(repr(path)) <= 60 else f"a {type(path).__name__}"
         raise UsageError(f"the {what} path must be a file name (str, bytes or "
                          f"os.PathLike), not {shown}") from None
+    if ("\0" if isinstance(name, str) else b"\0") in name:
+        # no file has one; the system calls raise ValueError ("embedded null byte")
+        raise UsageError(f"the {what} path {name!r} holds a NUL byte: no file is named so")
+    return name
 
 
 def check_output(path, what="output"):
