@@ -551,6 +551,19 @@ def test_a_corpus_with_nothing_to_predict_is_an_error(tmp_path, capsys, text):
     assert not out.exists()
 
 
+def test_a_sentence_cut_between_threads_is_named(tmp_path, capsys):
+    """"a b" on 8 threads: one region per thread cuts the only sentence apart, nothing
+    is predicted, and the error said no sentence had two words, which was untrue. It now
+    names the regions and --threads 1 (which trains it)."""
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("a b\n")
+    args = ["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--sample", "0",
+            *FAST[:-3]]
+    err = one_error_line(capsys, main(args + ["--threads", "8", "--quiet"]), 1)
+    assert "regions (one per thread) cut its sentences apart: try --threads 1" in err
+    assert main(args + ["--threads", "1", "--quiet"]) == 0
+
+
 # ----------------------------------------------------------------------- magnitudes
 
 BAD_VALUES = [

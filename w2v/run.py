@@ -284,10 +284,17 @@ class TrainingRun:
             # every pass, from the first, made no prediction: the vectors would be
             # written as they started, untrained
             passes = f"{self.config.iter} pass{'es' if self.config.iter > 1 else ''}"
+            regions = len(self.regions or ())
+            short = regions > 1 and self.corpus.total_bytes < regions * BATCH_BYTES
+            # A corpus of a sentence or two is cut into one region per thread, and a
+            # sentence cut there has no two words on one side: "no sentence has two
+            # words" was then untrue (`w2v train` takes every core by default)
+            cut = (f", or the corpus is so short that its {regions} regions (one per "
+                   f"thread) cut its sentences apart: try --threads 1" if short else "")
             raise UserError(f"training made no prediction in {passes} over "
                             f"corpus {self.corpus}: no sentence has two words of the "
-                            "vocabulary (one word per line?), or --sample discarded them; "
-                            "nothing was learnt")
+                            f"vocabulary (one word per line?), or --sample discarded "
+                            f"them{cut}; nothing was learnt")
         return watch.elapsed()
 
     def _halt(self):
