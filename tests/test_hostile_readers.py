@@ -26,6 +26,7 @@ import w2v
 from w2v import formats, outputs
 from w2v.cli import main
 from w2v.errors import UserError
+from w2v.evaluate import read_word_pairs
 from w2v.formats import read_vectors, write_npy, write_vectors
 from w2v.vectors import Vectors, load
 
@@ -419,6 +420,90 @@ def test_bad_npy_headers(tmp_path, capsys, header, message):
     assert message.split("(")[0] in similar_fails(capsys, path)
 
 
+@pytest.mark.parametrize("damage", ["line break", "python 2"])
+def test_npy_headers_that_numpy_parses_as_python_text(tmp_path, capsys, damage):
+    """numpy reads a .npy header as a Python literal: a line break inside it raised
+    tokenize.TokenError (no ValueError) and a traceback, in vectors files and in the
+    arrays of model files; a `2L` (Python 2's long) printed numpy's warning, several
+    lines, on stderr."""
+    from w2v.model import load_model
+    npy = tmp_path / "v.npy"
+    write_npy(str(npy), WORDS, MATRIX)
+    data = npy.read_bytes()
+    start = data.index(b"'shape'")
+    if damage == "line break":
+        npy.write_bytes(data[:start] + b"(\n" + data[start + 2:])
+        code, out, err = cli(capsys, "similar", npy, "the")
+        assert one_error_line(err, code) and "EOF in multi-line statement" in err, err
+
+        model = tmp_path / "m.model"
+        w2v.train(_tiny_corpus(tmp_path), save_model=str(model), size=4, iter=1,
+                  min_count=1, threads=1)
+        members = {}
+        with zipfile.ZipFile(model) as archive:
+            for name in archive.namelist():
+                members[name] = archive.read(name)
+        counts = members["counts.npy"]
+        at = counts.index(b"'shape'")
+        members["counts.npy"] = counts[:at] + b"(\n" + counts[at + 2:]
+        with zipfile.ZipFile(model, "w") as archive:
+            for name, content in members.items():
+                archive.writestr(name, content)
+        with pytest.raises(UserError, match="counts.npy has no readable .npy header"):
+            load_model(str(model))
+    else:
+        length = data.index(b"\n", 10) + 1 - 10  # the header, padded, up to its newline
+        body = data[10:10 + length].rstrip(b" \n").replace(b"(4, 3)", b"(4L, 3L)")
+        npy.write_bytes(data[:10] + body + b" " * (length - 1 - len(body)) + b"\n" +
+                        data[10 + length:])
+        process = subprocess.run(  # (pytest would catch the warning itself)
+            [sys.executable, "-m", "w2v", "similar", str(npy), "the", "--top", "1"],
+            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+            timeout=60)
+        assert process.returncode == 0 and process.stderr == b"", process.stderr
+
+
+def _tiny_corpus(tmp_path):
+    path = tmp_path / "text.txt"
+    path.write_text("a b c d e f\n" * 50)
+    return str(path)
+
+
+def test_endless_questions_or_pairs_are_bounded(tmp_path, monkeypatch, capsys):
+    """Questions and word pairs are held whole: `eval analogies v.bin /dev/urandom` (or
+    an endless pipe) grew until the OOM killer ended the process. Now an error past a
+    bound far beyond any published set."""
+    from w2v import evaluate
+    monkeypatch.setattr(evaluate, "MAX_QUESTIONS", 100)
+    monkeypatch.setattr(evaluate, "MAX_QUESTION_TOKENS", 4 * 100 + 4096)
+    monkeypatch.setattr(evaluate, "MAX_PAIRS", 100)
+    questions, pairs = tmp_path / "q.txt", tmp_path / "pairs.txt"
+    questions.write_text(": s\n" + "a b c d\n" * 1200)
+    pairs.write_text("a b 1\n" * 101)
+    with pytest.raises(UserError, match="more than 100 questions"):
+        evaluate.read_questions(str(questions))
+    with pytest.raises(UserError, match="more than 100 word pairs"):
+        evaluate.read_word_pairs(str(pairs))
+    questions.write_text(": s\n" + "a b c d\n" * 100)
+    assert len(evaluate.read_questions(str(questions))[0][1]) == 100
+
+
+def test_numbers_with_underscores_are_not_numbers(tmp_path, capsys):
+    """Python's float() reads b"1_0" as 10 (C's atof, and word2vec.c's tools, read 1):
+    a text vectors file or a word-pair score meant another number to w2v than to them,
+    silently. An error at its line now, as any other text that is not a number."""
+    path = tmp_path / "v.txt"
+    path.write_bytes(b"3 2\nthe 1 2\nof 1_0 2\nand 3 4\n")
+    assert "line 3: not a number: '1_0'" in similar_fails(capsys, path)
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("the\tof\t2\nof\tand\t1_0\nthe\tand\t3\n")
+    with pytest.raises(UserError, match="line 2: the score is not a number: '1_0'"):
+        read_word_pairs(str(pairs))
+    pairs.write_text("the\tof\t2\nof\tand\t\u0665\nthe\tand\t3\n")  # an Arabic-Indic 5
+    with pytest.raises(UserError, match="line 2: the score is not a number"):
+        read_word_pairs(str(pairs))
+
+
 def test_npy_other_layouts_still_read(tmp_path):
     words = [b"a", b"b", b"c", b"d"]
     (tmp_path / "v.vocab").write_bytes(b"a\nb\nc\nd\n")
@@ -594,6 +679,106 @@ def test_huge_finite_values_still_give_sensible_cosines():
     assert big.similarity("a", "b") == pytest.approx(2 ** -0.5, rel=1e-6)
     assert big.similarity("a", "c") == pytest.approx(1.0, rel=1e-6)
     assert big.most_similar("a", topn=1)[0][0] == "c"
+
+
+@pytest.fixture
+def king_vectors():
+    return Vectors(["king", "queen", "man", "woman", "apple"], np.array(
+        [[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0]], dtype=np.float32))
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, "3", None, float("nan"), True])
+def test_a_topn_that_is_not_a_count_is_refused(king_vectors, value):
+    """topn=2.5 or None failed inside numpy with a TypeError about partitions or '<'."""
+    with pytest.raises(ValueError, match="topn must be a whole number"):
+        king_vectors.most_similar("king", topn=value)
+    with pytest.raises(ValueError, match="topn must be a whole number"):
+        king_vectors.analogy("man", "king", "woman", method="mul", topn=value)
+
+
+@pytest.mark.parametrize("restrict", [-1, 2.5, "3", True])
+def test_evaluations_refuse_a_restrict_that_is_not_a_count(king_vectors, tmp_path, restrict):
+    """evaluate_analogies(restrict=-1) and evaluate_similarity(restrict=-1) silently left
+    out the last word (the fix of most_similar's restrict had not reached them), and
+    column=0 read the default third field, column=-1 another one."""
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("king queen 8\nman woman 7\nking apple 1\n")
+    with pytest.raises(ValueError, match="restrict must be"):
+        king_vectors.evaluate_analogies(restrict=restrict)
+    with pytest.raises(ValueError, match="restrict must be"):
+        king_vectors.evaluate_similarity(str(pairs), restrict=restrict)
+    for column in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="column must be"):
+            king_vectors.evaluate_similarity(str(pairs), column=column)
+    assert king_vectors.evaluate_similarity(str(pairs), restrict=None).used == 3
+
+
+@pytest.mark.parametrize("query, message", [
+    (np.array([np.nan, 0, 0]), "finite"), (np.array([np.inf, 1, 1], np.float32), "finite"),
+    (np.ones(2), r"shape \(3,\)"), (np.ones((2, 3)), r"shape \(3,\)")])
+def test_query_vectors_that_mean_nothing_are_refused(king_vectors, query, message):
+    """A NaN query vector scored every word -inf, and the first words came back as its
+    answers; a vector of the wrong width failed inside numpy."""
+    with pytest.raises(ValueError, match=message):
+        king_vectors.most_similar(query)
+    with pytest.raises(ValueError, match=message):
+        king_vectors.nearest(query)
+
+
+def test_huge_query_vectors_still_point_somewhere(king_vectors):
+    """Their length overflowed: 3e38s (float32) and 1e300s (float64) were scaled to zero
+    and every word scored 0."""
+    expected = king_vectors.most_similar(king_vectors["king"])
+    assert king_vectors.most_similar(king_vectors["king"] * np.float32(1e38)) == expected
+    huge = king_vectors["king"].astype(np.float64) * 1e300
+    assert [w for w, _ in king_vectors.nearest(huge)] == \
+        [w for w, _ in king_vectors.nearest(king_vectors["king"])]
+
+
+def test_vectors_of_no_dimension_are_refused():
+    """They were saved as a "2 0" header that no reader (w2v's, word2vec.c's) takes."""
+    with pytest.raises(ValueError, match="D at least 1"):
+        Vectors(["a", "b"], np.zeros((2, 0)))
+
+
+def test_a_path_holding_a_nul_byte_is_a_usage_error(tmp_path, king_vectors, capsys):
+    """A NUL byte in a path raised the system calls' ValueError ("embedded null byte"):
+    from the library (w2v.load, save, train...) and from main(argv) called from Python
+    (no process's own arguments can hold one)."""
+    from w2v.errors import UsageError
+    for call in (lambda: w2v.load("a\0b"), lambda: king_vectors.save("o\0.txt"),
+                 lambda: w2v.train(["a\0b"]), lambda: w2v.load_model("m\0"),
+                 lambda: w2v.resume("c\0"),
+                 lambda: king_vectors.evaluate_similarity("p\0")):
+        with pytest.raises(UsageError, match="holds a NUL byte"):
+            call()
+    for args in (["similar", "v\0.txt", "the"], ["convert", "v.txt", "o\0.txt"],
+                 ["train", "c\0.txt", "-o", "v.txt"], ["phrases", "a", "\0"]):
+        code, _, err = cli(capsys, *args)
+        assert "holds a NUL byte" in one_error_line(err, code, 2)
+
+
+@pytest.mark.parametrize("bad", [None, 123, ["v.txt"]], ids=["None", "int", "list"])
+def test_what_is_no_file_name_is_a_usage_error_from_the_library(tmp_path, king_vectors, bad):
+    """w2v.load(None), load_model(123), resume(None), Vectors.save(123), the evaluations'
+    file arguments and word2phrase raised Python's TypeError from deep inside (os.fspath)
+    where w2v.train(123) already said what was wrong."""
+    from w2v.errors import UsageError
+    from w2v.phrases import word2phrase
+    text = tmp_path / "text.txt"
+    text.write_text("a b c\n")
+    calls = [lambda: w2v.load(bad), lambda: w2v.load_model(bad), lambda: w2v.resume(bad),
+             lambda: king_vectors.save(bad if bad is not None else 1),
+             lambda: king_vectors.save(str(tmp_path / "v.npy"), vocab_path=bad or 1),
+             lambda: w2v.load(str(tmp_path / "v.npy"), vocab_path=bad or 1),
+             lambda: king_vectors.evaluate_analogies(questions=bad or 1),
+             lambda: king_vectors.evaluate_similarity(bad),
+             lambda: word2phrase(bad, str(tmp_path / "out.txt")),
+             lambda: word2phrase(str(text), bad if bad is not None else 1)]
+    for call in calls:
+        with pytest.raises(UsageError, match=r"path must be a file name \(str, bytes or "
+                                             r"os.PathLike\), not "):
+            call()
 
 
 # ---------------------------------------------------------------------- 6. paired outputs
@@ -786,6 +971,34 @@ def test_convert_checks_its_outputs_before_reading(tmp_path, capsys):
     assert read_vectors(str(source))[0] == WORDS[:2]
     code, _, err = cli(capsys, "convert", source, tmp_path / "v.npy", "--vocab", source)
     assert "would destroy the input" in one_error_line(err, code, 2)
+
+
+def test_convert_never_writes_over_the_word_list_it_reads(tmp_path, capsys):
+    """`convert a.npy a.vocab` (or `--vocab x.txt` with OUT x.txt) read the word list,
+    then wrote the vectors over it: a.npy had no words any more. `--vocab` names the
+    list read and the one written: with --limit, the shorter list replaced a.npy's."""
+    npy, words = tmp_path / "a.npy", tmp_path / "a.vocab"
+    write_npy(str(npy), WORDS, MATRIX)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for args in ([npy, words], [npy, tmp_path / "x.txt", "--vocab", tmp_path / "x.txt"],
+                 [npy, tmp_path / "b.npy", "--vocab", words, "--limit", "2"],
+                 [npy, words, "--to", "binary"]):
+        if args[-1] == tmp_path / "x.txt":
+            (tmp_path / "x.txt").write_bytes(words.read_bytes())
+            before["x.txt"] = words.read_bytes()
+        code, _, err = cli(capsys, "convert", *args)
+        assert "would destroy the word list of the input" in one_error_line(err, code, 2)
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    # the same list read and written whole, or IN rewritten in place with it: safe
+    assert cli(capsys, "convert", npy, tmp_path / "b.npy", "--vocab", words)[0] == 0
+    assert words.read_bytes() == before["a.vocab"]
+    assert cli(capsys, "convert", npy, npy, "--limit", "2")[0] == 0
+    assert read_vectors(str(npy))[0] == WORDS[:2]
+    # nor do the other commands that read an .npy file and write one
+    before = words.read_bytes()
+    code, _, err = cli(capsys, "classes", npy, "2", "-o", words)
+    assert "would destroy the word list" in one_error_line(err, code, 2)
+    assert words.read_bytes() == before
 
 
 def test_an_npy_written_to_a_device_needs_its_word_list_named(tmp_path, capsys):

@@ -101,6 +101,28 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path, corpus,
     assert snapshot(tmp_path) == before  # nothing written, nothing left behind
 
 
+@pytest.mark.parametrize("args", [
+    ["train", "-", "-o", "/dev/stdin", *FAST], ["train", "-", "-o", "/dev/fd/0", *FAST],
+    ["train", "-", "-o", "{d}/v.txt", "--save-vocab", "/proc/self/fd/0", *FAST],
+    ["convert", "-", "/dev/stdin"], ["classes", "-", "2", "-o", "/dev/stdin"]],
+    ids=["train -o /dev/stdin", "/dev/fd/0", "--save-vocab", "convert", "classes"])
+def test_an_output_through_standard_input_is_the_input(tmp_path, corpus, args):
+    """`w2v train - -o /dev/stdin < corpus.txt` appended the vectors to corpus.txt: the
+    corpus `-` was compared with the outputs as a file named "-" (phrases alone knew)."""
+    source = corpus
+    if args[0] != "train":
+        source = tmp_path / "vectors.txt"
+        assert main(["train", str(corpus), "-o", str(source), *FAST]) == 0
+    before = source.read_bytes()
+    with open(source, "rb") as stdin:
+        process = w2v_process(*[a.format(d=tmp_path) for a in args], stdin=stdin,
+                              stderr=subprocess.PIPE)
+        err = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 2, err
+    assert "is the same file as the" in err and err.count("\n") == 1, err
+    assert source.read_bytes() == before
+
+
 def test_two_outputs_may_share_dev_null(corpus, capsys):
     if not os.access("/dev/null", os.W_OK):
         pytest.skip("no writable /dev/null")
@@ -177,6 +199,29 @@ def test_unusable_targets_are_refused(tmp_path, corpus, capsys, kind):
     one_error_line(capsys, main(["train", str(corpus), "-o", str(target), *FAST]))
 
 
+@pytest.mark.parametrize("name", ["keep.txt/", "keep.txt/.", "new/", "keep.txt/../v.txt"])
+@pytest.mark.parametrize("command", ["train", "convert", "classes", "phrases"])
+def test_a_name_through_a_file_is_refused_not_stripped(tmp_path, corpus, capsys, name,
+                                                       command):
+    """`-o keep.txt/` (or keep.txt/.) is refused by the system (not a directory), but its
+    real path was keep.txt, which was replaced; `-o new/` made a file called new."""
+    keep = tmp_path / "keep.txt"
+    keep.write_bytes(b"precious")
+    vectors = tmp_path / "vectors.txt"
+    assert main(["train", str(corpus), "-o", str(vectors), *FAST]) == 0
+    target = f"{tmp_path}/{name}"
+    args = {"train": ["train", str(corpus), "-o", target, *FAST],
+            "convert": ["convert", str(vectors), target],
+            "classes": ["classes", str(vectors), "2", "-o", target],
+            "phrases": ["phrases", str(corpus), target]}[command]
+    capsys.readouterr()
+    err = one_error_line(capsys, main(args), 1)
+    assert "is not a directory" in err or "does not exist" in err, err
+    assert keep.read_bytes() == b"precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "keep.txt",
+                                                          "vectors.txt"]
+
+
 def test_a_long_name_fails_before_training_or_works(tmp_path, corpus, capsys):
     name_max = os.pathconf(tmp_path, "PC_NAME_MAX")
     fits = tmp_path / ("v" * (name_max - 1))
@@ -206,6 +251,37 @@ def test_pair_replacement_restores_the_first_file_when_the_second_fails(tmp_path
     monkeypatch.undo()
     assert first.read_bytes() == b"old matrix" and second.read_bytes() == b"old words"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.vocab"]
+
+
+def test_a_failed_set_without_hard_links_never_removes_a_replaced_file(tmp_path,
+                                                                      monkeypatch):
+    """The undo of a set whose second rename fails puts each replaced file back from a
+    hard link. Where there are none (vfat, some SMB mounts: os.link fails), it removed
+    the new file: the target had neither its previous content nor the new one. Now the
+    new file stays."""
+    first, second, fresh = tmp_path / "a.npy", tmp_path / "a.vocab", tmp_path / "b.txt"
+    first.write_bytes(b"old matrix")
+    second.write_bytes(b"old words")
+    real_replace = os.replace
+
+    def no_links(source, destination):
+        raise PermissionError(1, "Operation not permitted")
+
+    def failing_replace(source, destination):
+        if str(destination).endswith("a.vocab"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, destination)
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(w2v.errors.UserError, match="No space left"):
+        with outputs.replaced_together():
+            for path, content in ((fresh, b"new"), (first, b"new matrix"),
+                                  (second, b"new words")):
+                with outputs.atomic_output(path) as out:
+                    out.write(content)
+    monkeypatch.undo()
+    assert first.read_bytes() == b"new matrix" and second.read_bytes() == b"old words"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npy", "a.vocab"]  # b.txt: new
 
 
 # --------------------------------------------------------------------- corpus changes
@@ -347,6 +423,37 @@ def test_stale_temporary_files_of_killed_runs_are_swept(tmp_path, corpus):
     assert os.path.exists(fresh) and unrelated.exists()
 
 
+@pytest.mark.parametrize("error", ["ENOLCK", "EOPNOTSUPP", "ENOSYS"])
+def test_outputs_on_a_file_system_without_locks(tmp_path, corpus, capsys, monkeypatch,
+                                                error):
+    """flock fails on NFS mounted without its lock daemon (ENOLCK) and on some FUSE or
+    SMB mounts: every output (and the check before training) raised that OSError, a
+    traceback. The temporary files go unlocked there; the sweep, which cannot lock them
+    either, leaves them. Some also have no fsync, or no modes (chmod: EPERM on vfat):
+    every output failed after training."""
+    import errno
+    import fcntl
+
+    def flock(fd, *args):
+        raise OSError(getattr(errno, error), os.strerror(getattr(errno, error)))
+    monkeypatch.setattr(fcntl, "flock", flock)
+    monkeypatch.setattr(os, "fsync", flock)  # nor fsync (EINVAL, ENOSYS on some mounts)
+
+    def chmod(path, mode):  # vfat and some SMB mounts refuse modes
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+    monkeypatch.setattr(os, "chmod", chmod)
+    out, model = tmp_path / "v.txt", tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(out), "--save-model", str(model),
+                 *FAST]) == 0
+    assert main(["convert", str(out), str(tmp_path / "v.npy")]) == 0
+    stale = f"{outputs._temp_prefix(os.path.realpath(out))}4242-deadbeef0001.tmp"
+    open(stale, "wb").close()
+    os.utime(stale, (0, 0))
+    assert outputs.remove_stale_temporaries(os.path.realpath(out)) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "corpus.txt", "m.model", "v.npy", "v.txt", "v.vocab"]
+
+
 def test_a_temporary_file_held_by_a_live_process_is_not_swept(tmp_path):
     out = tmp_path / "v.txt"
     with outputs.temporary_file(out) as (fd, path):
@@ -444,6 +551,19 @@ def test_a_corpus_with_nothing_to_predict_is_an_error(tmp_path, capsys, text):
     assert not out.exists()
 
 
+def test_a_sentence_cut_between_threads_is_named(tmp_path, capsys):
+    """"a b" on 8 threads: one region per thread cuts the only sentence apart, nothing
+    is predicted, and the error said no sentence had two words, which was untrue. It now
+    names the regions and --threads 1 (which trains it)."""
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text("a b\n")
+    args = ["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--sample", "0",
+            *FAST[:-3]]
+    err = one_error_line(capsys, main(args + ["--threads", "8", "--quiet"]), 1)
+    assert "regions (one per thread) cut its sentences apart: try --threads 1" in err
+    assert main(args + ["--threads", "1", "--quiet"]) == 0
+
+
 # ----------------------------------------------------------------------- magnitudes
 
 BAD_VALUES = [
@@ -474,6 +594,22 @@ def test_absurd_option_values_are_usage_errors(tmp_path, corpus, capsys, args):
 def test_absurd_values_in_the_word2vec_c_form(tmp_path, corpus, capsys, args):
     one_error_line(capsys, main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"),
                                  "-min-count", "1", "-debug", "0", *args]), 2)
+
+
+@pytest.mark.parametrize("args", [["-size", "1_0"], ["-size", "\u0665"], ["-iter", "\uff11"],
+                                  ["-alpha", "1_0"], ["-sample", "1e-3_0"], ["-cbow", "0_1"]])
+def test_numbers_c_would_read_otherwise_are_refused_in_the_word2vec_c_form(tmp_path, corpus,
+                                                                         capsys, args):
+    """Python's int() and float() read "1_0" as 10 (word2vec.c's atoi: 1) and other
+    scripts' digits ("\u0665" is 5, atoi: 0): a drop-in Makefile line trained with
+    another value than word2vec.c would. Only what atoi and atof read whole is taken."""
+    err = one_error_line(capsys, main(["-train", str(corpus), "-output",
+                                       str(tmp_path / "v.txt"), "-min-count", "1",
+                                       "-debug", "0", *args]), 2)
+    assert f"{args[0]} needs a" in err, err
+    assert main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"), "-min-count",
+                 "1", "-debug", "0", "-size", " +8", "-alpha", "5e-2", "-sample", ".001",
+                 "-iter", "1"]) == 0
 
 
 def test_many_passes_do_not_grow_memory(tmp_path):
@@ -614,6 +750,50 @@ def test_training_finishes_when_the_stderr_reader_leaves(tmp_path):
     assert w2v.load(str(tmp_path / "v.txt")).dim == 20
 
 
+@pytest.mark.parametrize("command", [
+    ["convert", "{v}", "{d}/out.bin"], ["classes", "{v}", "3", "-o", "{d}/out.txt"],
+    ["phrases", "{v}", "{d}/out.txt"], ["train", "{v}", "-o", "{d}/out.txt", *FAST]])
+@pytest.mark.parametrize("stderr", ["full", "reader gone"])
+def test_commands_that_write_files_succeed_whatever_stderr(tmp_path, vectors_file, command,
+                                                           stderr):
+    """convert's summary line went through click.echo: on a full stderr (2>/dev/full) or
+    one whose reader left (`2>&1 | head -0`) it failed with status 1 after the file was
+    written."""
+    args = [c.format(v=vectors_file, d=tmp_path) for c in command]
+    if stderr == "full":
+        if not os.path.exists("/dev/full"):
+            pytest.skip("no /dev/full")
+        with open("/dev/full", "w") as full:
+            process = w2v_process(*args, stderr=full)
+    else:
+        read, write = os.pipe()
+        os.close(read)
+        process = w2v_process(*args, stderr=write)
+        os.close(write)
+    assert process.wait(timeout=60) == 0
+    written = [a for a in args if a.startswith(str(tmp_path / "out."))]
+    assert [str(p) for p in tmp_path.iterdir() if p.name.startswith("out.")] == written
+
+
+def test_names_with_line_breaks_or_escapes_stay_one_error_line(tmp_path, vectors_file,
+                                                                capsys):
+    """A file or word holding a newline printed its error on two lines (a log parser
+    reading one line per failure misread it), and a terminal escape was sent as it is."""
+    for args in (["similar", str(tmp_path / "a\nb"), "g0w0"],
+                 ["train", str(tmp_path / "x\ry"), "-o", str(tmp_path / "v.txt")],
+                 ["similar", str(vectors_file), "g0w0\n\x1b[2J"],
+                 ["classes", str(vectors_file), "2", "-o", str(tmp_path / "no\u2028dir" / "c")]):
+        err = one_error_line(capsys, main(args))
+        assert "\x1b" not in err and "\r" not in err and "\u2028" not in err, err
+    assert "a\\nb: no such file" in one_error_line(capsys, main(
+        ["similar", str(tmp_path / "a\nb"), "g0w0"]))
+    process = w2v_process("similar", vectors_file, stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = process.communicate(b"g0w0\x1b[2J\n", timeout=60)[1].decode()
+    assert process.returncode == 0
+    assert err == "w2v: not in the vocabulary: g0w0\\x1b[2J\n", err
+
+
 @pytest.fixture
 def vectors_file(tmp_path, corpus):
     path = tmp_path / "vectors.txt"
@@ -623,7 +803,10 @@ def vectors_file(tmp_path, corpus):
 
 @pytest.mark.parametrize("command", [["similar", "{v}", "g0w0"], ["classes", "{v}", "3"],
                                      ["eval", "analogies", "{v}"],
-                                     ["analogy", "{v}", "g0w0", "g0w1", "g1w0"]])
+                                     ["analogy", "{v}", "g0w0", "g0w1", "g1w0"],
+                                     # click writes help itself: that was a traceback
+                                     ["--help"], ["train", "--help"],
+                                     ["eval", "similarity", "--help"]])
 def test_stdout_on_a_full_disk_is_one_line(vectors_file, command):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full")

@@ -137,3 +137,38 @@ def test_makefile_rebuilds_only_when_the_corpus_changes(tmp_path, w2v_command):
     result = make()
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "v.bin.checkpoint").exists()
+
+
+def test_recipes_keep_a_checkpoint_whose_resume_failed_for_another_reason(tmp_path,
+                                                                          w2v_command):
+    """Both recipes dropped the checkpoint whenever `--resume` failed with status 1, which
+    is also a full disk while writing the outputs, when the checkpoint holds the whole
+    trained state: the next night (or `make`) trained from scratch. Only status 4 (it can
+    never be resumed) drops it now."""
+    failing = tmp_path / "bin" / "w2v-disk-full"
+    failing.write_text(f"#!/bin/sh\nif [ \"$2\" = --resume ]; then echo 'w2v: error: cannot "
+                       f"write v.bin: No space left on device' >&2; exit 1; fi\n"
+                       f"exec {w2v_command} \"$@\"\n")
+    failing.chmod(0o755)
+    corpus = tmp_path / "corpus.txt"
+    text_with_groups(corpus, [[f"{c}{i}" for i in range(5)] for c in "xyz"], 500, 4)
+    checkpoint = tmp_path / "v.bin.checkpoint"
+    checkpoint.write_bytes(b"the trained state")
+    result = subprocess.run(["make", "-f", MAKEFILE, f"W2V={failing}", f"CORPUS={corpus}",
+                             f"VECTORS={tmp_path / 'v.bin'}",
+                             "OPTIONS=--size 8 --min-count 1 --iter 1 --quiet"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode != 0 and "No space left" in result.stderr, result.stderr
+    assert checkpoint.read_bytes() == b"the trained state"
+    assert not (tmp_path / "v.bin").exists()  # and no training from scratch was started
+
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "checkpoint").write_bytes(b"the trained state")
+    env = dict(os.environ, W2V=str(failing), GATE="analogies 0")
+    process = subprocess.run(["sh", NIGHTLY, str(corpus), str(state),
+                              str(tmp_path / "published.bin"), *OPTIONS], env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 1, process.stderr
+    assert (state / "checkpoint").read_bytes() == b"the trained state"
+    assert "dropping" not in process.stderr

@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 
 import numpy as np
@@ -128,9 +129,32 @@ def test_damaged_model_or_checkpoint_is_one_line(tmp_path, corpus, capsys, damag
                   str(tmp_path / "w.txt"), "--quiet"], ["train", "--resume", str(path)]):
         code = main(args)
         err = capsys.readouterr().err
-        assert code in (1, 2), err
+        assert code == (4 if "--resume" in args else 1), err  # 4: it can never resume
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "w.txt").exists()
+
+
+@pytest.mark.parametrize("field, value", [(6, 200), (8, 1)],
+                         ids=["zip version 20.0", "encrypted member"])
+def test_a_model_archive_zipfile_cannot_open_is_one_line(tmp_path, corpus, capsys, field,
+                                                         value):
+    """A central directory asking for zip version 20.0 raised zipfile's
+    NotImplementedError, an encrypted member its RuntimeError: tracebacks, from
+    --from-model, --resume and w2v.load_model (found by mutating model files)."""
+    model = tmp_path / "m.model"
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model",
+                 str(model), "--threads", "1", *FAST]) == 0
+    data = bytearray(model.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the first central directory entry: model.json's
+    data[at + field:at + field + 2] = value.to_bytes(2, "little")
+    model.write_bytes(bytes(data))
+    for args in (["train", str(corpus), "-o", str(tmp_path / "w.txt"), "--from-model",
+                  str(model), *FAST], ["train", "--resume", str(model)]):
+        assert main(args) == (4 if "--resume" in args else 1)
+        err = capsys.readouterr().err
+        assert "is not a readable w2v model file" in err and err.count("\n") == 1, err
+    with pytest.raises(UserError, match="not a readable w2v model file"):
+        load_model(str(model))
 
 
 @pytest.mark.parametrize("removed", [
@@ -237,7 +261,7 @@ def test_hostile_model_and_checkpoint_contents_are_one_line(tmp_path, corpus, mo
                       "non-finite loss", "no schedule", "corpus file without fields",
                       "corpus file elsewhere") and "--from-model" in args:
             continue  # what only resuming reads
-        assert code in (1, 2), err
+        assert code == 4 if "--resume" in args else code in (1, 2), err
         assert err.startswith("w2v: error: ") and err.count("\n") == 1, err
     assert not (tmp_path / "v.txt").exists() and not (tmp_path / "w.txt").exists()
     assert checkpoint.exists()
@@ -271,7 +295,7 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--save-model", str(model),
           "--threads", "1", *FAST])
     capsys.readouterr()
-    assert main(["train", "--resume", str(model)]) == 1
+    assert main(["train", "--resume", str(model)]) == 4
     assert "not a checkpoint" in capsys.readouterr().err
 
     checkpoint = tmp_path / "ck"
@@ -282,11 +306,62 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     monkeypatch.undo()
     with open(corpus, "a") as f:
         f.write("more text\n")
-    assert main(["train", "--resume", str(checkpoint)]) == 1
+    assert main(["train", "--resume", str(checkpoint)]) == 4
     err = capsys.readouterr().err
     assert "not the one the checkpoint was made on" in err and err.count("\n") == 1
     assert main(["train", "--resume", str(checkpoint), "--size", "50"]) == 2
     assert "cannot be given with it" in capsys.readouterr().err
+
+
+def test_a_checkpoint_whose_corpus_is_gone_can_never_resume(tmp_path, corpus, capsys,
+                                                            monkeypatch, small_batches):
+    checkpoint = tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 0, 3))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), "--threads", "1", *FAST]) == 143
+    monkeypatch.undo()
+    corpus.unlink()
+    capsys.readouterr()
+    assert main(["train", "--resume", str(checkpoint)]) == 4
+    err = capsys.readouterr().err
+    assert err == f"w2v: error: corpus {corpus} of checkpoint {checkpoint} is gone: the run " \
+        "cannot be resumed\n", err
+    assert main(["train", "--resume", str(tmp_path / "missing")]) == 1  # nothing to drop
+
+
+def test_resume_reads_the_same_corpus_under_a_new_identity(tmp_path, corpus, capsys,
+                                                           monkeypatch, small_batches):
+    """The corpus's inode and device were compared too: a job resumed on another node of
+    a batch system (NFS gives each client its own device number), after a reboot that
+    numbered the disks anew, or with the text restored by `cp -p`, was refused as
+    "replaced by another file" (and nightly.sh then dropped the checkpoint)."""
+    common = ["--threads", "1", "--iter", "2", "--binary", *FAST]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.bin"), *common]) == 0
+    out, checkpoint = tmp_path / "v.bin", tmp_path / "ck"
+    interrupt(monkeypatch, ("training", 0, 3))
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 *common]) == 143
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+    text = corpus.read_bytes()
+    os.link(corpus, tmp_path / "counted")  # its inode stays taken: no new file gets it
+    mtime_ns = json.loads(zipfile.ZipFile(checkpoint).read("model.json"))[
+        "corpus_files"][0]["mtime_ns"]
+
+    def put_in_place(content):  # a new inode (the old one is still there when it is made)
+        (tmp_path / "restored").write_bytes(content)
+        os.utime(tmp_path / "restored", ns=(0, mtime_ns))
+        os.replace(tmp_path / "restored", corpus)
+
+    # Another file of the same size and time whose last line differs is still refused.
+    put_in_place(text[:-8] + b"g0w0 g0\n")
+    capsys.readouterr()
+    assert main(["train", "--resume", str(checkpoint)]) == 4
+    assert "replaced by another file" in capsys.readouterr().err
+    put_in_place(text)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.read_bytes() == (tmp_path / "ref.bin").read_bytes()
+    assert not checkpoint.exists()
 
 
 # --------------------------------------------------------------- checkpoints and resume
@@ -340,9 +415,80 @@ def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(
     assert err.count("\n") == 1 and "No space left on device; training is done: " \
         f"checkpoint saved to {checkpoint}" in err, err
     assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
+    # still full: status 1, not 4 (which scripts take as "drop the checkpoint")
+    assert main(["train", "--resume", str(checkpoint)]) == 1
+    assert load_model(checkpoint, "checkpoint").progress["stage"] == "trained"
     monkeypatch.undo()
     assert main(["train", "--resume", str(checkpoint)]) == 0
     assert out.read_bytes() == reference.read_bytes() and not checkpoint.exists()
+
+
+def test_a_completed_run_removes_only_the_checkpoint_it_saved(tmp_path, corpus,
+                                                               monkeypatch, small_batches,
+                                                               capsys):
+    """A run that completes removed whatever file its --checkpoint named: a file named
+    by mistake that it never wrote (`--checkpoint notes.txt`), or the checkpoint that an
+    overlapping run (cron) saved there when it was stopped."""
+    common = ["--threads", "1", "--iter", "2", *FAST]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("precious\n")
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(notes), *common]) == 0
+    assert notes.read_text() == "precious\n"
+
+    # The other run, stopped, saves its checkpoint while this one trains.
+    checkpoint, other = tmp_path / "ck", tmp_path / "other.txt"
+    original_chunks, saved = corpus_module.Corpus.chunks, []
+
+    def chunks(self, *args, **kwargs):
+        for chunk in original_chunks(self, *args, **kwargs):
+            yield chunk
+            if not saved:
+                saved.append(True)
+                run_other = subprocess.run(
+                    [sys.executable, "-c", "import os, signal, sys; from w2v.cli import main; "
+                     "signal.alarm(1); sys.exit(main(sys.argv[1:]))", "train", str(corpus),
+                     "-o", str(other), "--checkpoint", str(checkpoint), "--iter", "100000",
+                     *FAST], env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT),
+                    stderr=subprocess.PIPE, timeout=120)
+                assert run_other.returncode == 128 + signal.SIGALRM, run_other.stderr
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", chunks)
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), *common]) == 0
+    assert saved and load_model(checkpoint, "checkpoint").options["iter"] == 100000
+    monkeypatch.undo()
+    monkeypatch.setattr(run, "BATCH_BYTES", 4096)
+
+    # Its own checkpoint, and the one it resumed from, are removed as before.
+    interrupt(monkeypatch, ("training", 0, 2))
+    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
+                 str(checkpoint), *common]) == 143
+    monkeypatch.undo()
+    assert load_model(checkpoint, "checkpoint").options["iter"] == 2
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert not checkpoint.exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["train", "{corpus}", "-o", "{out}", "--from-model", "", *FAST],
+    ["train", "{corpus}", "-o", "{out}", "--read-vocab", "", *FAST],
+    ["-train", "{corpus}", "-output", "{out}", "-read-vocab", "", "-min-count", "1"],
+    ["train", "--resume", ""], ["train", "", "-o", "{out}", *FAST],
+    ["convert", "{corpus}", "{out}", "--vocab", ""],
+    ["convert", "{corpus}", "{out}.npy", "--vocab", ""]],
+    ids=["from-model", "read-vocab", "word2vec.c form", "resume", "corpus",
+         "convert's word list read", "convert's word list written"])
+def test_an_empty_input_name_is_a_usage_error_not_an_option_left_out(tmp_path, corpus,
+                                                                     capsys, args):
+    """`--from-model "$MODEL"` with MODEL unset trained a new model from scratch (and
+    --save-model replaced the continued one with it); `--read-vocab ""` counted the
+    corpus instead; `--resume ""` said no corpus was given; `convert --vocab ""` used
+    the default word list."""
+    out = tmp_path / "v.txt"
+    code = main([a.format(corpus=corpus, out=out) for a in args])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "path is empty" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt"]
 
 
 @pytest.mark.parametrize("moment", [("counting", 0), ("training", 0, 2), ("writing", 0)],
@@ -402,6 +548,128 @@ def test_periodic_checkpoints_change_nothing_and_survive_sigkill(tmp_path):
     assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
     assert out.read_bytes() == reference.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ref.bin", "v.bin"]
+
+
+def test_a_periodic_checkpoint_that_cannot_be_written_does_not_end_the_run(
+        tmp_path, corpus, monkeypatch, small_batches, capsys):
+    """A full disk at a --checkpoint-every save ended the run (status 1), and the
+    training since the previous checkpoint with it, though the outputs could still be
+    written. Now a warning; training goes on, and the next period tries again."""
+    from w2v import trainer
+    common = ["--threads", "1", "--iter", "3", "--debug", "1", *FAST[:-1]]
+    assert main(["train", str(corpus), "-o", str(tmp_path / "ref.txt"), *common]) == 0
+    original, saves = trainer.save_model, []
+
+    def save_model(path, model, what="model file"):
+        if what == "checkpoint":
+            saves.append(model.progress["stage"])
+            if len(saves) == 1:
+                raise UserError(f"cannot write {path}: No space left on device")
+        return original(path, model, what)
+    monkeypatch.setattr(trainer, "save_model", save_model)
+    monkeypatch.setattr(run, "REPORT_INTERVAL", 0.001)
+    original_chunks = corpus_module.Corpus.chunks
+
+    def slow_chunks(self, *args, **kwargs):  # a pass long enough for a few periods
+        for chunk in original_chunks(self, *args, **kwargs):
+            time.sleep(0.01)
+            yield chunk
+    monkeypatch.setattr(corpus_module.Corpus, "chunks", slow_chunks)
+    capsys.readouterr()
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 "--checkpoint-every", "0.05s", *common]) == 0
+    err = capsys.readouterr().err
+    assert "No space left on device: the checkpoint was not saved" in err, err
+    assert len(saves) >= 2  # tried again at the next period
+    assert out.read_bytes() == (tmp_path / "ref.txt").read_bytes()
+    assert not checkpoint.exists()
+
+
+def test_a_checkpoint_written_in_place_is_never_removed(tmp_path, corpus):
+    """`--checkpoint /dev/stdout >> log.txt` appends the checkpoints to the log; when the
+    run completed, "removing its checkpoint" deleted log.txt (before that, the link
+    /dev/stdout itself)."""
+    log = tmp_path / "log.txt"
+    log.write_bytes(b"log start\n")
+    with open(log, "ab") as stdout:
+        process = w2v_process("train", corpus, "-o", tmp_path / "v.txt", "--checkpoint",
+                              "/dev/stdout", "--checkpoint-every", "0.01s", "--iter", "300",
+                              "--threads", "1", *FAST, stdout=stdout)
+        assert process.wait(timeout=300) == 0
+    assert log.read_bytes().startswith(b"log start\nPK")  # and a checkpoint after it
+    assert os.path.islink("/dev/stdout") or not os.path.exists("/dev")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/full", "/dev/urandom"])
+def test_a_model_that_is_an_endless_device_is_refused(tmp_path, corpus, device):
+    """--from-model /dev/zero (or --resume, or w2v.load_model) read the device into
+    memory, looking for a zip archive's end, until the OOM killer ended the process
+    (24 GB here). Run under a memory limit, should that come back."""
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    for args in (["train", str(corpus), "--from-model", device, "-o",
+                  str(tmp_path / "v.txt"), "--quiet"], ["train", "--resume", device]):
+        process = subprocess.run(
+            [sys.executable, "-c", "import resource, sys; resource.setrlimit("
+             "resource.RLIMIT_AS, (2 << 30, 2 << 30)); from w2v.cli import main; "
+             "sys.exit(main(sys.argv[1:]))", *args],
+            env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT), capture_output=True,
+            text=True, timeout=60)
+        assert process.returncode in (1, 4), process.stderr
+        what = "checkpoint" if "--resume" in args else "model"
+        assert process.stderr == f"w2v: error: cannot read {what} {device}: it is not a " \
+            "regular file (a model file is a zip archive, read by seeking)\n", process.stderr
+
+
+def test_a_checkpoint_path_that_cannot_be_looked_at_any_more_fails_nothing(
+        tmp_path, corpus, monkeypatch, capsys):
+    """The checkpoint named became a link loop while the run trained: removing "its
+    checkpoint" at the end raised an error after the outputs were written."""
+    from w2v import trainer
+    checkpoint, out = tmp_path / "ck", tmp_path / "v.txt"
+    original = trainer._Job.write_outputs
+
+    def write_outputs(self, result):
+        original(self, result)
+        os.symlink(checkpoint.name, checkpoint)  # a link to itself
+    monkeypatch.setattr(trainer._Job, "write_outputs", write_outputs)
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 "--threads", "1", *FAST]) == 0
+    assert out.exists() and os.path.islink(checkpoint)
+
+
+LIBRARY_RUN = """
+import signal, sys, w2v
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in an interactive program
+try:
+    w2v.train(sys.argv[1], output=sys.argv[2], checkpoint=sys.argv[3], iter=100000,
+              size=10, threads=1, min_count=1)
+except KeyboardInterrupt:
+    sys.exit(5)
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_the_library_saves_its_checkpoint_when_the_process_is_stopped(tmp_path, corpus,
+                                                                      signum):
+    """w2v.train(checkpoint=...) promised a checkpoint when the process is stopped by a
+    signal, but only the command line turned signals into a clean stop: SIGTERM killed
+    the script on the spot (no checkpoint, temporary files left), Ctrl-C's
+    KeyboardInterrupt saved none. Now the run stops as `w2v train` does, then the
+    signal ends the process as it would have (Ctrl-C: a KeyboardInterrupt)."""
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck"
+    process = subprocess.Popen([sys.executable, "-c", LIBRARY_RUN, str(corpus), str(out),
+                                str(checkpoint)], stderr=subprocess.PIPE,
+                               env=dict(os.environ, PYTHONPATH=PACKAGE_PARENT))
+    time.sleep(2.0)
+    process.send_signal(signum)
+    err = process.communicate(timeout=120)[1].decode()
+    assert process.returncode == (5 if signum == signal.SIGINT else -signum), err
+    assert f"checkpoint saved to {checkpoint}" in err and "Traceback" not in err, err
+    assert load_model(checkpoint, "checkpoint").progress["stage"] in ("counting", "training")
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "planted.txt"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])

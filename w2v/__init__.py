@@ -10,9 +10,11 @@
     ...           save_model="news.model")                                 # doctest: +SKIP
     >>> model = w2v.load_model("news.model")                               # doctest: +SKIP
 """
+import contextlib
 import os
+import signal
 
-from .errors import UsageError
+from .errors import Stopped, UsageError
 from .model import Model, load_model
 from .vectors import Vectors, load
 
@@ -47,7 +49,8 @@ def train(corpus, output=None, **options):
     options.setdefault("threads", available_cores())
     options.setdefault("debug", 0)
     config = make_config(paths, output, **options)
-    result = run_training(config)
+    with _signals_end_the_run():
+        result = run_training(config)
     return Vectors(result.vocab.words, result.vectors_to_write(config.output_vectors))
 
 
@@ -55,6 +58,31 @@ def resume(checkpoint, threads=None, debug=0):
     """Continue the run a checkpoint was saved from; returns its `Vectors`."""
     from .trainer import resume as resume_training
 
-    result = resume_training(checkpoint, threads=threads, debug=debug)
+    with _signals_end_the_run():
+        result = resume_training(checkpoint, threads=threads, debug=debug)
     return Vectors(result.vocab.words, result.vectors_to_write(result.model.options.get(
         "output_vectors", "input")))
+
+
+@contextlib.contextmanager
+def _signals_end_the_run():
+    """Within the block, a signal that would end the process (SIGTERM, SIGHUP, ...)
+    first stops the run as `w2v train` stops: its checkpoint saved, its temporary files
+    removed; then it ends the process as it would have (the same status). Ctrl-C is then
+    a KeyboardInterrupt, as usual. Before, SIGTERM killed a script calling
+    w2v.train(checkpoint=...) on the spot, with no checkpoint, and Ctrl-C saved none.
+    Signals the program handles itself, or ignores, are left to it (see w2v.signals)."""
+    from . import console
+    from .signals import stop_on_signals
+    with stop_on_signals():
+        try:
+            yield
+        except Stopped as stopped:
+            notes = "".join(f"; {note}" for note in getattr(stopped, "notes", ()))
+            if notes:
+                console.say(f"w2v: {stopped.name}{notes}")
+            if stopped.signum == signal.SIGINT:
+                raise KeyboardInterrupt from None
+            signal.signal(stopped.signum, signal.SIG_DFL)
+            os.kill(os.getpid(), stopped.signum)
+            raise  # (only if the signal did not end the process)

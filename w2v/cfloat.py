@@ -5,7 +5,30 @@ the other in float32. A matrix product (BLAS) sums in another order, so its last
 differ. The evaluators use fast matrix products and redo the C order exactly, vectorised
 over rows, only where two candidates are closer than `rounding_bound`.
 """
+import re
+
 import numpy as np
+
+# What C's atof (and fscanf's %f) reads whole: ASCII digits, a sign, a point, an
+# exponent, nan and inf. Python's float() also takes "1_0" (10, where C reads 1) and the
+# digits of other scripts ("\u0665" is 5): a file or a flag would silently mean another
+# number than it does to word2vec.c's tools.
+C_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     r"|[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+C_SPACE = " \t\n\v\f\r"
+
+
+def c_float(text):
+    """float(text) for what C reads as a number whole (str or bytes, spaces around
+    allowed), else ValueError."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = text.decode("ascii")
+        except UnicodeDecodeError:
+            raise ValueError(f"not a number: {text!r}") from None
+    if not C_FLOAT.fullmatch(text.strip(C_SPACE)):
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
 
 
 def rounding_bound(vectors):

@@ -19,7 +19,8 @@ from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUT
                      parse_duration)
 from .errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Stopped, UsageError, UserError
 from .signals import stop_on_signals
-from .word2vec_c_flags import FLAGS as WORD2VEC_C_FLAGS, is_word2vec_c_form, parse_word2vec_c_flags
+from .word2vec_c_flags import (FLAGS as WORD2VEC_C_FLAGS, is_word2vec_c_form,
+                               parse_word2vec_c_flags)
 
 
 def _show_version(ctx, param, value):
@@ -143,7 +144,7 @@ def train(ctx, corpus, output, quiet, resume, checkpoint_every, **options):
 
     every = parse_duration(checkpoint_every) if checkpoint_every is not None else None
     debug = 0 if quiet else options["debug"] if given("debug") else None
-    if resume:
+    if resume is not None:  # (an empty name is refused as such, not taken as none)
         extra = [name for name in options if given(name) and name not in ("threads", "debug")]
         if corpus or output or extra:
             shown = ", ".join(option_name(n) for n in extra) or "a corpus or --output"
@@ -210,6 +211,11 @@ def main(argv=None):
 
 
 def _run(argv):
+    # (no process's arguments hold one, but main(argv) called from Python may: click's
+    # path checks then raised the system's ValueError)
+    held = next((arg for arg in argv if "\0" in str(arg)), None)
+    if held is not None:
+        raise UsageError(f"the argument {held!r} holds a NUL byte: no file is named so")
     if is_word2vec_c_form(argv):
         run_word2vec_c_form(argv)
         return EXIT_OK
@@ -231,6 +237,16 @@ def _run(argv):
         raise Stopped(signal.SIGINT, "interrupted") from None
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except OSError as exc:
+        # click writes --help to stdout itself: on a full disk (> /dev/full) that was a
+        # traceback. A write of click's is one line (a quiet end for a pipe whose reader
+        # left), as for our own output; any other OSError is a bug, and says so.
+        if not _raised_by_click_echo(exc):
+            raise
+        console.silence_stdout()
+        if isinstance(exc, BrokenPipeError):
+            raise console.StdoutClosed() from None
+        raise UserError(f"cannot write to standard output: {exc.strerror}") from None
     return result if isinstance(result, int) else EXIT_OK
 
 
@@ -241,6 +257,16 @@ def _word2vec_c_hint(argv):
             return (f"word2vec.c's {arg} is read only when the whole command line is in "
                     f"its form (w2v -train FILE -output FILE {arg} ...), here write -{arg}")
     return ""
+
+
+def _raised_by_click_echo(exc):
+    """True when `exc` comes from click.echo writing (help text, --version's line)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    code = tb.tb_frame.f_code if tb is not None else None
+    return code is not None and code.co_name == "echo" and \
+        os.path.basename(os.path.dirname(code.co_filename)) == "click"
 
 
 def _command_path(argv):
@@ -277,7 +303,7 @@ def _interruption_note(stopped):
 
 
 def _fail(message, code):
-    console.say(f"w2v: error: {message}")
+    console.say(f"w2v: error: {console.one_line(message)}")
     return code
 
 

@@ -145,6 +145,13 @@ class TrainConfig:
             value = getattr(self, field)
             need(value is None or isinstance(value, str),
                  f"{option_name(field)} must be a path (got {value!r})")
+        for path in list(self.corpus) + [getattr(self, f) for f in PATH_FIELDS]:
+            need(path is None or "\0" not in path,
+                 f"the path {path!r} holds a NUL byte: no file is named so")
+        for field in ("read_vocab", "from_model"):
+            # `--from-model "$MODEL"` with MODEL unset: an empty name was taken as the
+            # option not given, and a model trained afresh replaced a continued one
+            need(getattr(self, field) != "", f"the {option_name(field)} path is empty")
         for field in BOOLEAN_FIELDS:
             value = getattr(self, field)
             need(isinstance(value, bool),

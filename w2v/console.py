@@ -9,6 +9,7 @@ one error line (or a quiet exit when the reader of a pipe has left).
 import io
 import os
 import sys
+import unicodedata
 
 from .errors import UserError
 
@@ -44,6 +45,14 @@ def _silence(fd):
         os.close(null)
     except OSError:
         pass
+
+
+def one_line(text):
+    """`text` with its line breaks and other control characters written as escapes (\\n,
+    \\x1b), as repr writes them: a message naming a file called "a<newline>b", or quoting
+    a word holding a terminal's escape sequence, stays one line and means what it says."""
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+                   else ch for ch in text)
 
 
 def say(text):
@@ -127,6 +136,11 @@ def write_stdout(data):
         _silence(1)
         reason = getattr(exc, "strerror", None) or "it is closed"
         raise UserError(f"cannot write to standard output: {reason}") from None
+
+
+def silence_stdout():
+    """Point stdout at /dev/null after a write there failed (see _silence)."""
+    _silence(1)
 
 
 def finish_stdout():

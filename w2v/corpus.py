@@ -77,6 +77,24 @@ class FileState:
     def from_json(cls, data):
         return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls)})
 
+    def found_again(self):
+        """This state with the identity (inode, device) the file has now, if it is the
+        same file by everything a user can see: its size, modification time and the
+        bytes at its ends. A job resumed after a reboot that numbered the disks anew, on
+        another node of a batch system (NFS tells each its own device), or from a copy
+        restored with its times (cp -p, rsync -t), reads the text it was counted on: it
+        was refused as "replaced by another file", and its checkpoint dropped. Any other
+        difference is left for `change` to name."""
+        try:
+            now = os.stat(self.path)
+        except OSError:
+            return self
+        if (now.st_ino, now.st_dev) == (self.inode, self.device) or not (
+                now.st_size == self.size and now.st_mtime_ns == self.mtime_ns
+                and _signature(self.path, self.size) == self.signature):
+            return self
+        return dataclasses.replace(self, inode=now.st_ino, device=now.st_dev)
+
     def change(self, shown=None):
         """None if the file is as counted; "grew" if text was only appended; else a
         UserError describing the change."""

@@ -12,6 +12,8 @@ Exit statuses (documented in the README, "Running unattended"):
     2    a usage error: an unknown option, a bad or out-of-range value, a missing argument
          (the same in the click form, the word2vec.c form and every subcommand)
     3    a quality gate failed: `w2v eval ... --fail-under X` scored below X
+    4    `--resume`: the checkpoint can never be resumed (damaged, not a checkpoint, or
+         its corpus changed or gone): drop it and train afresh
     128+N  stopped by signal N: 130 Ctrl-C (SIGINT), 143 SIGTERM, 129 SIGHUP, ...
 """
 
@@ -19,6 +21,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BELOW_THRESHOLD = 3
+EXIT_CHECKPOINT_UNUSABLE = 4
 EXIT_SIGNAL_BASE = 128
 
 
@@ -35,6 +38,15 @@ class UsageError(UserError):
 class BelowThreshold(UserError):
     """A quality gate (`--fail-under`) was not met: the vectors should not be published."""
     exit_code = EXIT_BELOW_THRESHOLD
+
+
+class CheckpointUnusable(UserError):
+    """A checkpoint that no later attempt can resume: damaged, a model file, options this
+    w2v refuses, or a corpus that changed or is gone. A status of its own, so that a
+    script drops the checkpoint on this one only: after any other failure (a full disk
+    while writing the outputs, with the trained state kept in the checkpoint) the same
+    `--resume` succeeds once the problem is fixed, and dropping it loses the training."""
+    exit_code = EXIT_CHECKPOINT_UNUSABLE
 
 
 class Stopped(BaseException):

@@ -30,13 +30,20 @@ from typing import List, Optional
 
 import numpy as np
 
-from .cfloat import c_dot, c_sum_of_squares, rounding_bound
+from .cfloat import c_dot, c_float, c_sum_of_squares, rounding_bound
 from .errors import UserError
 from .inputs import read_text_file
+from .vectors import check_count
 
 SEMANTIC_SECTIONS = 5  # compute-accuracy: sections 1-5 of questions-words.txt are semantic
 MAX_WORD_BYTES = 50  # compute-accuracy's max_w: longer vocabulary words never match
 BATCH = 256  # questions scored per matrix product
+# Files are held whole, so their size is bounded (`eval analogies v.bin /dev/urandom` ate
+# the memory until the OOM killer came): far beyond any published set (Google's analogies
+# are 19,544 questions, BATS 98,000; SimLex 999 pairs, MEN 3,000).
+MAX_QUESTIONS = 1_000_000
+MAX_QUESTION_TOKENS = 4 * MAX_QUESTIONS + 4096  # and the ": section" lines
+MAX_PAIRS = 1_000_000
 DEFAULT_QUESTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
                                  "questions-words.txt")
 
@@ -171,8 +178,12 @@ def read_questions(path=None):
     compute-accuracy: whitespace-separated tokens; ":" (or "EXIT") starts a section
     whose name is the next token; a question is the next four tokens."""
     path = path or DEFAULT_QUESTIONS
-    tokens = [token for _, line in read_text_file(path, "questions file")
-              for token in line.split()]
+    tokens = []
+    for _, line in read_text_file(path, "questions file"):
+        tokens.extend(line.split())
+        if len(tokens) > MAX_QUESTION_TOKENS:  # lines are bounded, their number too
+            raise UserError(f"{path}: more than {MAX_QUESTIONS:,} questions "
+                            "(not a questions file? an endless stream?)")
     sections = [(None, [])]
     i = 0
     while i < len(tokens):
@@ -199,6 +210,7 @@ def _vocabulary_keys(words):
 
 def evaluate_analogies(words, vectors, questions=None, restrict=30000):
     """compute-accuracy on `words` (bytes) and `vectors` (V x D); returns AnalogyResult."""
+    restrict = 0 if restrict is None else check_count("restrict", restrict)  # 0: all words
     sections = read_questions(questions)
     if restrict:
         words, vectors = words[:restrict], vectors[:restrict]
@@ -299,6 +311,8 @@ def read_word_pairs(path, column=None):
     score is not a number is a header. The score is the 3rd field unless `column` (from 1)
     says otherwise, or a header names a "SimLex999" column.
     """
+    if column is not None:  # 0 was taken for the default, -1 for another field
+        column = check_count("column", column, low=1)
     pairs = []
     first = True
     for number, raw in read_text_file(path, "word-pair file"):
@@ -311,7 +325,7 @@ def read_word_pairs(path, column=None):
             raise UserError(f"{path}: line {number}: expected two words and a score, "
                             f"found {len(fields)} fields")
         try:
-            score = float(fields[score_at])
+            score = c_float(fields[score_at])  # ("1_0" is no score, nor "\u0665")
         except ValueError:
             if first:  # a header: maybe it tells where the score is
                 first = False
@@ -326,6 +340,9 @@ def read_word_pairs(path, column=None):
             raise UserError(f"{path}: line {number}: the score is not a finite number: "
                             f"{fields[score_at]!r}")
         pairs.append((fields[0], fields[1], score))
+        if len(pairs) > MAX_PAIRS:
+            raise UserError(f"{path}: more than {MAX_PAIRS:,} word pairs (not a word-pair "
+                            "file? an endless stream?)")
     if not pairs:
         raise UserError(f"{path}: no word pairs found")
     return pairs
@@ -342,6 +359,7 @@ def _split_fields(line):
 def evaluate_similarity(vectors, pairs_path, restrict=300000, case_insensitive=True,
                         column=None):
     """Correlation of cosine similarity with the human scores of `pairs_path`."""
+    restrict = 0 if restrict is None else check_count("restrict", restrict)  # 0: all words
     pairs = read_word_pairs(pairs_path, column)
     words = vectors.words[:restrict] if restrict else vectors.words
     row_of = {}

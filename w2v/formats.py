@@ -45,13 +45,15 @@ import contextlib
 import os
 import re
 import stat
+import tokenize
 import warnings
 
 import numpy as np
 
 from . import inputs
+from .cfloat import c_float
 from .errors import UsageError, UserError
-from .outputs import atomic_output, atomic_outputs
+from .outputs import atomic_output, atomic_outputs, file_name
 
 WHAT = "vectors file"
 NPY_MAGIC = b"\x93NUMPY"
@@ -140,8 +142,9 @@ def write_npy(path, words, vectors, vocab_path=None):
     """Write the matrix to `path` (.npy) and the words, one per line, to `vocab_path`
     (default `name.vocab`); the two files are replaced together."""
     vectors = _checked_matrix(words, vectors)
-    path = os.fspath(path)
-    vocab_path = os.fspath(vocab_path or npy_vocab_path_to_write(path))
+    path = file_name(path, "vectors")
+    vocab_path = file_name(word_list_named(vocab_path) or npy_vocab_path_to_write(path),
+                           "word list")
     if os.path.realpath(path) == os.path.realpath(vocab_path):
         raise UserError(f"the word list {vocab_path} would be the same file as the matrix "
                         f"{path}")
@@ -149,6 +152,16 @@ def write_npy(path, words, vectors, vocab_path=None):
         np.save(matrix_out, vectors, allow_pickle=False)
         for start in range(0, len(words), ROWS_PER_WRITE):
             words_out.write(b"".join(w + b"\n" for w in words[start:start + ROWS_PER_WRITE]))
+
+
+def word_list_named(vocab_path):
+    """The word list named for a .npy file, or None for the default one; an empty name
+    (`--vocab "$LIST"` with LIST unset) is a UsageError, not the default taken silently."""
+    if vocab_path is None:
+        return None
+    if file_name(vocab_path, "word list") in ("", b""):
+        raise UsageError("the word list path is empty")
+    return vocab_path
 
 
 def npy_vocab_path(npy_path):
@@ -204,7 +217,8 @@ def read_vectors(path, binary=None, limit=None, vocab_path=None):
     """
     if limit is not None and limit < 0:
         raise UserError(f"limit must be 0 or more, not {limit}")
-    path = os.fspath(path)
+    path = file_name(path, WHAT)
+    vocab_path = word_list_named(vocab_path)
     with _opened(path) as inp:
         if inp.startswith(NPY_MAGIC):
             return _read_npy(inp, limit, vocab_path)
@@ -429,7 +443,7 @@ def _header_numbers(path, line, fields):
 def _all_numbers(fields):
     try:
         for field in fields:
-            float(field)
+            c_float(field)  # not float(): b"1_0" would be 10, where C's tools read 1
     except ValueError:
         return False
     return True
@@ -687,24 +701,41 @@ def _parse_numbers(path, rests, dim, first_line):
             raise UserError(f"{path}: line {line}: not a number: {_shown(bad)}")
     # Numbers Python reads but numpy's parser does not (rare spellings): the slow way.
     with np.errstate(over="ignore"):
-        return np.array([[float(f) for f in rest.split()] for rest in rests],
+        return np.array([[c_float(f) for f in rest.split()] for rest in rests],
                         dtype=np.float32)
 
 
 # -------------------------------------------------------------------------------- npy
 
+def read_npy_header(stream):
+    """(shape, fortran_order, dtype) from the .npy header at the start of `stream`, or
+    ValueError. numpy parses the header's text as a Python literal, and a damaged one
+    raises whatever Python's tokenizer and parser raise (tokenize.TokenError for a line
+    break inside it, which is no ValueError), or warns, on stderr, that the file looks
+    made by Python 2: all of them are one ValueError here. Used for .npy vectors files
+    and for the arrays inside model files."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            version = np.lib.format.read_magic(stream)
+            if version == (1, 0):
+                return np.lib.format.read_array_header_1_0(stream)
+            if version in ((2, 0), (3, 0)):  # 3.0 differs in the header's encoding only
+                return np.lib.format.read_array_header_2_0(stream)
+    except (ValueError, TypeError, SyntaxError, KeyError, OverflowError, RecursionError,
+            MemoryError, tokenize.TokenError) as exc:
+        # (a TokenError's text is the tuple of its message and where: keep the message)
+        reason = exc.args[0] if isinstance(exc, tokenize.TokenError) and exc.args else exc
+        raise ValueError(_one_line(reason)) from None
+    raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
+
+
 def _read_npy(inp, limit, vocab_path):
     path = inp.path
     try:
-        version = np.lib.format.read_magic(inp)
-        if version == (1, 0):
-            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(inp)
-        elif version in ((2, 0), (3, 0)):  # 3.0 differs in the header's encoding only
-            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(inp)
-        else:
-            raise ValueError(f"unknown .npy format version {version[0]}.{version[1]}")
-    except (ValueError, TypeError, SyntaxError, KeyError, OverflowError) as exc:
-        raise UserError(f"{path}: not a readable .npy file ({_one_line(exc)})") from None
+        shape, fortran_order, dtype = read_npy_header(inp)
+    except ValueError as exc:
+        raise UserError(f"{path}: not a readable .npy file ({exc})") from None
     if len(shape) != 2 or dtype.kind != "f" or dtype.hasobject:
         raise UserError(f"{path}: expected a 2-D float matrix, found {len(shape)}-D {dtype}")
     count, dim = shape

@@ -23,8 +23,8 @@ import sys
 import zipfile
 import zlib
 
-from .errors import UserError
-from .outputs import temporary_file
+from .errors import UsageError, UserError
+from .outputs import file_name, temporary_file
 
 STDIN = "-"
 MAX_LINE_BYTES = 1 << 20  # vocabulary, word-list, questions and word-pair lines
@@ -56,12 +56,12 @@ def is_stdin(path):
 def check_readable(path, what="file", shown=None):
     """UserError unless `path` is an existing, readable file (not a directory); messages
     name it as `shown` (a spooled copy's original name) if given."""
-    path = os.fspath(path)
+    path = file_name(path, what)
     if is_stdin(path):
         return
     shown = shown or path
     if path == "":
-        raise UserError(f"the {what} path is empty")
+        raise UsageError(f"the {what} path is empty")
     try:
         status = os.stat(path)
     except FileNotFoundError:
@@ -217,6 +217,7 @@ def lines(stream, path, what="file", max_bytes=MAX_LINE_BYTES):
 
 def read_text_file(path, what="file", max_line_bytes=MAX_LINE_BYTES):
     """Yield (line number, line bytes) of a (possibly compressed) text file, each bounded."""
+    path = file_name(path, what)
     with read_errors(path, what), open_stream(path, what) as stream:
         yield from lines(stream, path, what, max_line_bytes)
 

@@ -29,13 +29,16 @@ and modification time (a corpus that changed since is refused).
 """
 import dataclasses
 import json
+import os
+import stat
 import zipfile
 from typing import List, Optional
 
 import numpy as np
 
 from .errors import UserError
-from .inputs import check_readable
+from .formats import read_npy_header
+from .inputs import READ_ERRORS, check_readable
 from .outputs import atomic_output
 from .vocab import END_OF_SENTENCE, MAX_CODE_LENGTH, MAX_COUNT, Vocab
 
@@ -43,6 +46,10 @@ FORMAT = "w2v-model"
 VERSION = 1
 MATRICES = ("input_vectors", "ns_vectors", "hs_vectors", "softmax_vectors")
 MAX_JSON_BYTES = 64 << 20
+# What reading a damaged archive raises: the readers' errors (a zip "version 19.6" that
+# zipfile does not implement is a NotImplementedError, an encrypted member a
+# RuntimeError), and a member's damaged content (ValueError, KeyError).
+ARCHIVE_ERRORS = READ_ERRORS + (ValueError, KeyError)
 MAX_WORD_LINE_BYTES = 128  # a vocab.txt line: a word (at most 99 bytes), a space, a count
 
 
@@ -148,13 +155,28 @@ def _write_array(archive, name, array):
 
 # ---------------------------------------------------------------------------- reading
 
+def _check_archive(path, what):
+    """UserError unless `path` is a readable regular file. A model is a zip archive, read
+    by seeking to its end: a pipe cannot seek (zipfile says "not a zip file"), and a
+    device that never ends (--from-model /dev/zero, /dev/full, /dev/urandom) was read
+    into memory until the OOM killer ended the process."""
+    check_readable(path, what)
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        regular = True  # gone meanwhile: zipfile reports it
+    if not regular:
+        raise UserError(f"cannot read {what} {path}: it is not a regular file (a model "
+                        "file is a zip archive, read by seeking)")
+
+
 def load_model(path, what="model"):
     """Read a model or checkpoint file; UserError (one line) if it is not a valid one."""
-    check_readable(path, what)
+    _check_archive(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_model(archive, path, what)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except ARCHIVE_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
 
@@ -264,11 +286,10 @@ def _read_array(archive, name, dtype, shape, damaged):
     except KeyError:
         raise damaged(f"{member} is missing") from None
     with archive.open(info) as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            found_shape, fortran, found_dtype = np.lib.format.read_array_header_1_0(f)
-        else:
-            found_shape, fortran, found_dtype = np.lib.format.read_array_header_2_0(f)
+        try:
+            found_shape, fortran, found_dtype = read_npy_header(f)
+        except ValueError as exc:
+            raise damaged(f"{member} has no readable .npy header ({exc})") from None
         if found_shape != shape or fortran or found_dtype.newbyteorder("=") != np.dtype(dtype):
             raise damaged(f"{member} holds {found_dtype} {found_shape}, expected "
                           f"{np.dtype(dtype)} {shape}")
@@ -311,11 +332,11 @@ def _read_matrix(f, found_dtype, shape, short):
 
 def read_options(path, what="model"):
     """Only the options and progress of a model or checkpoint (json), without its arrays."""
-    check_readable(path, what)
+    _check_archive(path, what)
     try:
         with zipfile.ZipFile(path) as archive:
             return _read_header(archive, path, what)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+    except ARCHIVE_ERRORS as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise UserError(f"{what} {path} is not a readable w2v model file ({reason})") from None
 

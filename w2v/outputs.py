@@ -28,6 +28,7 @@ the temporary files of that output that no live process holds.
 """
 import bz2
 import contextlib
+import errno
 import fcntl
 import gzip
 import io
@@ -36,6 +37,7 @@ import os
 import re
 import secrets
 import stat
+import sys
 import threading
 import time
 import zipfile
@@ -136,9 +138,24 @@ def _through_descriptor(path):
     return False
 
 
+def file_name(path, what):
+    """os.fspath(path); a UsageError (one line, from the library too) for what is no file
+    name at all, such as a number or a list, instead of a TypeError from deep inside."""
+    try:
+        name = os.fspath(path)
+    except TypeError:
+        shown = repr(path) if len(repr(path)) <= 60 else f"a {type(path).__name__}"
+        raise UsageError(f"the {what} path must be a file name (str, bytes or "
+                         f"os.PathLike), not {shown}") from None
+    if ("\0" if isinstance(name, str) else b"\0") in name:
+        # no file has one; the system calls raise ValueError ("embedded null byte")
+        raise UsageError(f"the {what} path {name!r} holds a NUL byte: no file is named so")
+    return name
+
+
 def check_output(path, what="output"):
     """UserError unless `path` can be written as `what`; returns its Target."""
-    if path is None or os.fspath(path) == "":
+    if path is None or file_name(path, what) == "":
         raise UsageError(f"the {what} path is empty")
     target = Target(path, what)
     mode = target.status.st_mode if target.status else None
@@ -152,6 +169,14 @@ def check_output(path, what="output"):
         if not os.access(target.real, os.W_OK):
             raise UserError(f"cannot write {what} {target.path}: permission denied")
         return target
+    named = os.path.dirname(target.path) or "."
+    if not os.path.isdir(named):
+        # `-o keep.txt/` or `keep.txt/.`: the system refuses such a name (not a
+        # directory), but its real path is keep.txt, which was replaced; `-o new/` made
+        # a file called new
+        problem = (f"{named} is not a directory" if os.path.exists(named)
+                   else f"directory {named} does not exist")
+        raise UserError(f"cannot write {what} {target.path}: {problem}")
     directory = os.path.dirname(target.real)
     if not os.path.isdir(directory):
         raise UserError(f"cannot write {what} {target.path}: directory {directory} "
@@ -189,7 +214,13 @@ def check_outputs(outputs, inputs=(), same_file_allowed=()):
         if key is None:
             continue
         for target in targets:
-            if target.identity() == key and (what, target.what) not in same_file_allowed:
+            # A declared pair is safe because the input is read whole and then replaced
+            # by a rename; a target written in place (appended to through /dev/stdout,
+            # `convert - /dev/stdin < v.txt`) would get the output after the input.
+            allowed = (what, target.what) in same_file_allowed and not target.in_place
+            # (a character device read and written, /dev/null or a terminal, loses nothing)
+            device = target.status is not None and stat.S_ISCHR(target.status.st_mode)
+            if target.identity() == key and not allowed and not device:
                 raise UsageError(f"the {target.what} {target.path} is the same file as the "
                                  f"{what} {os.fspath(path)}: writing it would destroy the "
                                  f"{what}")
@@ -199,10 +230,14 @@ def check_outputs(outputs, inputs=(), same_file_allowed=()):
 
 
 def _input_identity(path):
-    real = os.path.realpath(os.fspath(path))
     try:
-        status = os.stat(real)
-    except OSError:
+        if os.fspath(path) in ("-", b"-"):
+            # standard input: the file or pipe it is (`w2v train - -o /dev/stdin <
+            # corpus.txt` appended the vectors to the corpus)
+            status = os.fstat(sys.stdin.fileno() if sys.stdin is not None else 0)
+        else:
+            status = os.stat(os.path.realpath(os.fspath(path)))
+    except (OSError, ValueError, AttributeError):  # (a stdin with no descriptor)
         return None  # a missing input is reported by whoever reads it
     return ("inode", status.st_dev, status.st_ino)
 
@@ -248,7 +283,7 @@ def atomic_outputs(paths, mode="wb", what="output", compress=True):
                     f.close()  # writes the compressed stream's end
                 raw.flush()
                 if temp is not None:
-                    os.fsync(raw.fileno())
+                    _sync(raw.fileno())
         except OSError as exc:
             raise UserError(f"cannot write {targets[0].path}: {exc.strerror or exc}") from None
         pending = getattr(_sets, "pending", None)
@@ -375,7 +410,8 @@ def _replace_together(targets, temps):
             if temp is None:
                 continue
             backup = None
-            if len(targets) > 1 and os.path.exists(target.real):
+            existed = os.path.exists(target.real)
+            if len(targets) > 1 and existed:
                 backup = _free_name(target.real, "old")
                 try:
                     os.link(target.real, backup)
@@ -384,24 +420,41 @@ def _replace_together(targets, temps):
                     backup = None
             _give_usual_mode(temp)
             os.replace(temp, target.real)
-            replaced.append((target, backup))
+            replaced.append((target, backup, existed))
     except OSError as exc:
-        for done, backup in replaced:
-            if backup is not None:
-                os.replace(backup, done.real)
-            else:
-                _remove_quietly(done.real)
+        for done, backup, existed in replaced:
+            _undo_replace(done, backup, existed)
         raise UserError(f"cannot write {target.path}: {exc.strerror or exc}") from None
     finally:
         for backup in backups:
             _remove_quietly(backup)
 
 
+def _undo_replace(target, backup, existed):
+    """Put back what `target` was before a set's rename: its previous file, from the hard
+    link kept, or no file if there was none. With no link (a file system without hard
+    links, such as vfat), the new file stays: removing it, as was done, left neither the
+    previous file nor the new one. A failure here leaves the new file too."""
+    try:
+        if backup is not None:
+            os.replace(backup, target.real)
+        elif not existed:
+            os.unlink(target.real)
+    except OSError:
+        pass
+
+
 def _give_usual_mode(path):
     # mkstemp-style files are 0600; give the result the mode a plain open() would.
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    try:
+        os.chmod(path, 0o666 & ~umask)
+    except OSError:
+        # a file system without modes (vfat refuses chmod with EPERM, some SMB mounts
+        # too): the content is whole, which is what matters; this failure ended the
+        # run's every output after its training
+        pass
 
 
 @contextlib.contextmanager
@@ -417,11 +470,38 @@ def _temporary_sibling(real_path, what, shown_path):
         raise UserError(f"cannot write {what} {shown_path}: {exc.strerror} "
                         f"(while creating {temp})") from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock(fd)
         yield fd, temp
     finally:
         os.close(fd)
         _remove_quietly(temp)  # a no-op once renamed
+
+
+# What flock (or fsync) says on a file system that has no locks (or no sync): NFS
+# mounted without its lock daemon, some FUSE and SMB mounts.
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EINVAL}
+
+
+def _sync(fd):
+    """fsync, where the file system has one: some (FUSE, SMB mounts) answer EINVAL or
+    ENOSYS, and every output failed there, after the training, and its checkpoint too.
+    A failure to write (EIO, ENOSPC) is still an error."""
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in _NO_LOCKS:
+            raise
+
+
+def _lock(fd):
+    """Lock a new temporary file, so that no other run's sweep removes it. Where the file
+    system has no locks, it goes unlocked (the sweep cannot lock it either, and so
+    leaves it): writing there raised OSError, a traceback for every output."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in _NO_LOCKS:
+            raise
 
 
 def temporary_file(beside, purpose="scratch"):

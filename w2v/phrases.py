@@ -51,7 +51,7 @@ import numpy as np
 
 from .errors import UsageError, UserError
 from .inputs import Source, check_readable, compression, is_stdin, read_errors, spooled
-from .outputs import atomic_output, check_outputs, temporary_file
+from .outputs import atomic_output, check_outputs, file_name, temporary_file
 
 MIN_COUNT = 5
 THRESHOLD = 100.0
@@ -172,9 +172,9 @@ def word2phrase(input_path, output_path, min_count=MIN_COUNT, threshold=THRESHOL
     Returns the list of PassStats.
     """
     thresholds = check_options(min_count, threshold, passes, max_entries)
-    input_path, output_path = os.fspath(input_path), os.fspath(output_path)
+    input_path, output_path = file_name(input_path, INPUT), file_name(output_path, OUTPUT)
     check_readable(input_path, INPUT)
-    (target,) = check_outputs([(OUTPUT, output_path)], [(INPUT, _identity(input_path))])
+    (target,) = check_outputs([(OUTPUT, output_path)], [(INPUT, input_path)])
     # Temporary files go beside the output (same file system, swept by its next run),
     # unless it is written in place (/dev/stdout, a FIFO): then in the temporary directory.
     beside = (os.path.join(tempfile.gettempdir(), "w2v-phrases") if target.in_place
@@ -240,17 +240,6 @@ class _Watched:
                             "(its size, modification time or identity): the pairs counted "
                             "in its first reading are not those of its text; run again "
                             "once it is complete")
-
-
-def _identity(path):
-    """The input as check_outputs compares it: standard input redirected from a file is
-    that file (`w2v phrases - out.txt < out.txt` would destroy it), as /dev/stdin tells."""
-    if not is_stdin(path):
-        return path
-    try:
-        return "/dev/stdin" if stat.S_ISREG(os.fstat(0).st_mode) else None
-    except OSError:
-        return None
 
 
 def _stage(progress, stage, text):

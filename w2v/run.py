@@ -241,7 +241,7 @@ class TrainingRun:
                 if self.checkpoint and every and watch.elapsed() - last_checkpoint >= every \
                         and not self.failures:
                     with signals.deferred():
-                        self._save_checkpoint(watch)
+                        self._save_periodic_checkpoint(watch)
                     last_checkpoint = watch.elapsed()
             if not self.failures:
                 self._report(watch.elapsed())
@@ -284,10 +284,17 @@ class TrainingRun:
             # every pass, from the first, made no prediction: the vectors would be
             # written as they started, untrained
             passes = f"{self.config.iter} pass{'es' if self.config.iter > 1 else ''}"
+            regions = len(self.regions or ())
+            short = regions > 1 and self.corpus.total_bytes < regions * BATCH_BYTES
+            # A corpus of a sentence or two is cut into one region per thread, and a
+            # sentence cut there has no two words on one side: "no sentence has two
+            # words" was then untrue (`w2v train` takes every core by default)
+            cut = (f", or the corpus is so short that its {regions} regions (one per "
+                   f"thread) cut its sentences apart: try --threads 1" if short else "")
             raise UserError(f"training made no prediction in {passes} over "
                             f"corpus {self.corpus}: no sentence has two words of the "
-                            "vocabulary (one word per line?), or --sample discarded them; "
-                            "nothing was learnt")
+                            f"vocabulary (one word per line?), or --sample discarded "
+                            f"them{cut}; nothing was learnt")
         return watch.elapsed()
 
     def _halt(self):
@@ -324,6 +331,19 @@ class TrainingRun:
         with self.lock:
             self.pause_wanted = False
             self.lock.notify_all()
+
+    def _save_periodic_checkpoint(self, watch):
+        """A checkpoint of --checkpoint-every. One that cannot be written (its disk
+        full) is a warning: it ended the run, with hours of training that the outputs,
+        on another disk or written after space is freed, would have kept. The previous
+        checkpoint stays, and the next period tries again."""
+        try:
+            self._save_checkpoint(watch)
+        except UserError as exc:
+            if self.failures:  # the pause met a failure of training: that is the error
+                raise
+            self.progress.info(f"warning: {exc}: the checkpoint was not saved (the "
+                               "previous one, if any, stays); training goes on")
 
     def _save_checkpoint(self, watch):
         self._pause()

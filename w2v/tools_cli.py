@@ -35,9 +35,10 @@ def _load(path, limit=None):
     vectors = load(path, limit=limit or None)
     repeated = vectors.repeated_words
     if repeated:
-        console.say(f"w2v: warning: {path} lists {len(repeated)} word"
-                    f"{'s' if len(repeated) > 1 else ''} more than once (the first: "
-                    f"{shown_word(repeated[0])!r}); each is looked up by its first row")
+        console.say(console.one_line(
+            f"w2v: warning: {path} lists {len(repeated)} word"
+            f"{'s' if len(repeated) > 1 else ''} more than once (the first: "
+            f"{shown_word(repeated[0])!r}); each is looked up by its first row"))
     return vectors
 
 
@@ -103,11 +104,11 @@ def _answer_queries(prompt, arguments, answer, limit=None):
                            f"(--limit {limit})")
             if not from_stdin:
                 raise UserError(message) from None
-            console.say(f"w2v: {message}")
+            console.say(f"w2v: {console.one_line(message)}")
         except UserError as exc:
             if not from_stdin:
                 raise
-            console.say(f"w2v: {exc}")
+            console.say(f"w2v: {console.one_line(str(exc))}")
         if from_stdin:
             _write(b"\n")  # one block per query line, so a script can pair them up
 
@@ -324,7 +325,7 @@ def classes(vectors, k, output, iterations, sort_by_class, limit):
     import numpy as np
 
     from .classes import word_classes, write_classes
-    check_outputs([("classes file", output)], [("vectors file", vectors)])
+    check_outputs([("classes file", output)], _vectors_inputs(vectors))
     model = _load(vectors, limit)
     if k > len(model):
         raise UsageError(f"{k} classes is more than the {len(model)} words of {vectors}")
@@ -352,6 +353,7 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     IN may be any of them (word2vec.c, gensim or fastText .vec), told from its contents.
     """
     from . import formats
+    formats.word_list_named(vocab_path)  # an empty --vocab: refused before any work
     if to_format is None:
         extension = os.path.splitext(output_path)[1].lower()
         to_format = {".bin": "binary", ".npy": "npy"}.get(extension, "text")
@@ -361,8 +363,15 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
         written.append(("word list",
                         vocab_path or formats.npy_vocab_path_to_write(output_path)))
     # (IN is read whole before OUT is replaced: converting a file in place is safe)
-    check_outputs(written, inputs=[("input", input_path)],
-                  same_file_allowed=[("input", "vectors")])
+    inputs, allowed = [("input", input_path)], [("input", "vectors")]
+    words_in = _npy_word_list(input_path, vocab_path)
+    if words_in is not None:
+        # IN's word list may only be rewritten as IN's word list again: the same words,
+        # or the words of IN rewritten in place with it (--limit cuts both alike)
+        inputs.append(("word list of the input", words_in))
+        if not limit or _same_file(input_path, output_path):
+            allowed.append(("word list of the input", "word list"))
+    check_outputs(written, inputs=inputs, same_file_allowed=allowed)
     # Read once (IN may be a pipe); --vocab is used for reading only if IN is .npy.
     words, matrix = formats.read_vectors(input_path, limit=limit or None,
                                          vocab_path=vocab_path)
@@ -372,8 +381,41 @@ def convert(input_path, output_path, to_format, vocab_path, limit):
     else:
         formats.write_vectors(output_path, words, matrix, binary=to_format == "binary")
         where = output_path
-    click.echo(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
-               f"({to_format})", err=True)
+    # a courtesy on stderr (console.say drops it if stderr is full or gone): the files
+    # are written, and the status must say so
+    console.say(f"wrote {len(words)} words x {matrix.shape[1]} dimensions to {where} "
+                f"({to_format})")
+
+
+def _vectors_inputs(vectors):
+    """The files a vectors file is read from, for check_outputs: itself, and the word
+    list of an .npy file (`classes a.npy 3 -o a.vocab` wrote the classes over it)."""
+    words = _npy_word_list(vectors, None)
+    return [("vectors file", vectors)] + ([("word list", words)] if words else [])
+
+
+def _npy_word_list(input_path, vocab_path):
+    """The word list an .npy IN is read with (--vocab, or NAME.vocab), else None. Only a
+    regular file is looked at (its first bytes): a pipe can be read only once. Without
+    this, `convert a.npy a.vocab` wrote the vectors over the word list it had just read,
+    and a.npy had no words any more."""
+    from . import formats
+    from .inputs import is_regular
+    if not is_regular(input_path):
+        return None
+    try:
+        if formats.detect_format(input_path) != "npy":
+            return None
+    except UserError:
+        return None  # reported when IN is read
+    return vocab_path or formats.npy_vocab_path(input_path)
+
+
+def _same_file(a, b):
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @click.command(context_settings=SETTINGS, short_help="Draw words on a 2-D map (needs matplotlib).")
@@ -390,7 +432,7 @@ def plot(vectors, words, output, neighbours, method, limit):
     """Draw WORDS (and their neighbours) on a 2-D map of the vectors (needs matplotlib)."""
     from .plot import _figure_class, plot_words
     _figure_class()  # fail on a missing matplotlib before loading a large file
-    check_outputs([("picture", output)], [("vectors file", vectors)])
+    check_outputs([("picture", output)], _vectors_inputs(vectors))
     model = _load(vectors, limit)
     try:
         chosen = plot_words(model, words, output, neighbours=neighbours, method=method)

@@ -25,7 +25,7 @@ import numpy as np
 from . import _train, signals
 from .config import PATH_FIELDS, TrainConfig
 from .corpus import Corpus, FileState
-from .errors import Stopped, UsageError, UserError
+from .errors import CheckpointUnusable, Stopped, UsageError, UserError
 from .formats import write_vectors
 from .inputs import check_readable, is_regular, is_stdin, spooled
 from .model import Huffman, Model, load_model, save_model, trained_matrices
@@ -108,14 +108,27 @@ def train(config: TrainConfig, progress: Optional[Progress] = None) -> TrainResu
 def resume(path, threads=None, debug=None, checkpoint_every=None,
            progress: Optional[Progress] = None) -> TrainResult:
     """Continue the job a checkpoint was saved from, with its options and corpus."""
-    checkpoint = load_model(path, "checkpoint")
+    # Taken before reading: if the file is replaced meanwhile, this job does not remove
+    # the new one when it completes.
+    identity = file_identity(path)
+    check_readable(path, "checkpoint")  # missing or unreadable: status 1, nothing to drop
+    try:
+        checkpoint = load_model(path, "checkpoint")
+    except UserError as exc:
+        raise CheckpointUnusable(str(exc)) from None
     if not checkpoint.is_checkpoint:
-        raise UserError(f"{path} is a model file, not a checkpoint: continue training it "
-                        "with --from-model")
+        raise CheckpointUnusable(f"{path} is a model file, not a checkpoint: continue "
+                                 "training it with --from-model")
     try:
         config = TrainConfig(**checkpoint.options)
     except TypeError as exc:
-        raise UserError(f"checkpoint {path} has options this w2v does not know ({exc})") from None
+        raise CheckpointUnusable(f"checkpoint {path} has options this w2v does not know "
+                                 f"({exc})") from None
+    try:
+        config.validate()  # the saved options, before this run's own are applied
+    except UsageError as exc:
+        raise CheckpointUnusable(f"checkpoint {path} has options this w2v refuses: "
+                                 f"{exc}") from None
     # Relative paths were relative to the directory the run was started in: a job
     # resumed from elsewhere (cron, a batch system) must read and write the same files.
     saved_cwd = checkpoint.progress.get("cwd")
@@ -129,7 +142,18 @@ def resume(path, threads=None, debug=None, checkpoint_every=None,
                         ("checkpoint_every", checkpoint_every)):
         if value is not None:
             setattr(config, name, value)
-    return _Job(config, progress, resume_from=checkpoint).run()
+    job = _Job(config, progress, resume_from=checkpoint)
+    job.checkpoint_identity = identity
+    return job.run()
+
+
+def file_identity(path):
+    """(device, inode) of the file at `path` (through symbolic links), or None."""
+    try:
+        status = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return (status.st_dev, status.st_ino)
 
 
 def _check_read_once_inputs(paths):
@@ -195,12 +219,17 @@ class _Job:
         self.matrices = {}            # name -> array, as in a model file
         self.schedule_words = None    # words per pass (progress, learning-rate schedule)
         self.run_state = RunState()
+        # the checkpoint file this job saved or resumed from, (device, inode): the one it
+        # removes when it completes (see remove_checkpoint)
+        self.checkpoint_identity = None
 
     # ------------------------------------------------------------------------ steps
 
     def run(self):
         config = self.config
         config.validate()
+        if self.resume_from is not None:
+            self.check_corpus_is_there()
         self.check_outputs()
         if config.classes and config.binary:
             self.info("warning: --binary has no effect with --classes: classes are written "
@@ -230,10 +259,45 @@ class _Job:
                 except UserError as exc:
                     self.keep_trained_state(exc)
                     raise
-        if config.checkpoint and is_regular(config.checkpoint):
-            os.unlink(config.checkpoint)  # the job is done: nothing left to resume
-            self.info(f"Removed checkpoint {config.checkpoint}: the run is complete")
+        if config.checkpoint:
+            self.remove_checkpoint()
         return result
+
+    def remove_checkpoint(self):
+        """The job is done: nothing is left to resume, so its checkpoint goes. Only the
+        file this job saved or resumed from: a file that was there before and was never
+        written (a --checkpoint named by mistake), or a checkpoint another run saved there
+        since (two cron runs overlapping), is not this job's to delete."""
+        path = self.config.checkpoint
+        try:
+            in_place = Target(path, "checkpoint").in_place
+        except UserError:  # it cannot be looked at now (a link loop): not removed either
+            return
+        if in_place:
+            # written where it is, never by a rename (`--checkpoint /dev/stdout >>
+            # log.txt` appended to log.txt): not a file of its own, nothing to remove (the
+            # log was deleted, and before it the link /dev/stdout itself)
+            return
+        if not is_regular(path) or file_identity(path) != self.checkpoint_identity:
+            if os.path.lexists(path):
+                self.info(f"Left {path} in place: it is not a checkpoint this run saved")
+            return
+        try:
+            os.unlink(os.path.realpath(path))  # a symbolic link keeps pointing where it did
+        except OSError as exc:
+            self.info(f"warning: could not remove checkpoint {path}: {exc.strerror}")
+            return
+        self.info(f"Removed checkpoint {path}: the run is complete")
+
+    def check_corpus_is_there(self):
+        """CheckpointUnusable when a corpus file of the checkpoint is gone: no later
+        attempt can resume it (other reasons it cannot be read may pass)."""
+        for path in self.config.corpus:
+            if isinstance(path, str) and path and not is_stdin(path) \
+                    and not os.path.lexists(path):
+                raise CheckpointUnusable(f"corpus {path} of checkpoint "
+                                         f"{self.config.checkpoint} is gone: the run "
+                                         "cannot be resumed")
 
     def check_outputs(self):
         config = self.config
@@ -292,9 +356,9 @@ class _Job:
                     raise ValueError(f"{state.path!r} recorded for {path!r}")
                 state.path = path  # as resolved where the run was started (see resume)
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad corpus "
-                            f"record ({exc})") from None
-        return files
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: bad "
+                                     f"corpus record ({exc})") from None
+        return [state.found_again() for state in files]
 
     def prepare_vocabulary(self):
         config = self.config
@@ -546,6 +610,7 @@ class _Job:
                         "schedule_words": self.schedule_words, "cwd": cwd}
             model = self.model(progress)
         save_model(config.checkpoint, model, what="checkpoint")
+        self.checkpoint_identity = file_identity(config.checkpoint)
         return (f"checkpoint saved to {config.checkpoint} (continue with: w2v train "
                 f"--resume {config.checkpoint})")
 
@@ -554,12 +619,17 @@ class _Job:
         progress = checkpoint.progress
         stage = progress.get("stage")
         if stage not in STAGES:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: unknown stage "
-                            f"{stage!r}")
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: "
+                                     f"unknown stage {stage!r}")
         for state, name in zip(self.corpus.files, self.corpus.names):
-            if state.change(name) is not None:
-                raise UserError(f"corpus {name} is not the one the checkpoint was made on "
-                                "(its size or modification time changed)")
+            try:
+                changed = state.change(name)
+            except UserError as exc:  # removed, replaced, truncated, modified
+                raise CheckpointUnusable(f"{exc}: checkpoint {self.config.checkpoint} "
+                                         "cannot be resumed") from None
+            if changed is not None:
+                raise CheckpointUnusable(f"corpus {name} is not the one the checkpoint was "
+                                         "made on (its size or modification time changed)")
         if stage == "counting":
             self.resume_from = None  # nothing was learnt yet: start again
             with self.checkpoint_on_stop():
@@ -577,8 +647,8 @@ class _Job:
             if self.run_state.pass_number > self.config.iter:
                 raise ValueError(f"pass {self.run_state.pass_number} of {self.config.iter}")
         except (KeyError, TypeError, ValueError) as exc:
-            raise UserError(f"checkpoint {self.config.checkpoint} is damaged: bad progress "
-                            f"record ({exc})") from None
+            raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: bad "
+                                     f"progress record ({exc})") from None
         self.stage = stage
         if self.config.debug >= 1:
             where = (f"pass {self.run_state.pass_number + 1}/{self.config.iter}"

@@ -23,6 +23,7 @@ import numpy as np
 from . import formats
 from .formats import decode_word, encode_word
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 COSMUL_EPSILON = 0.001  # Levy & Goldberg (2014), 3CosMul's guard against division by ~0
 
 
@@ -41,6 +42,15 @@ def shown_word(word, most=100):
     """A word for a message: at most `most` characters of it (a query can be huge)."""
     word = str(word)
     return word if len(word) <= most else f"{word[:most]}... ({len(word)} characters)"
+
+
+def check_count(name, value, low=0):
+    """`value` as an int if it is a whole number of at least `low`, else ValueError: a
+    negative number slices off the last words (a silently different answer), a float or
+    a string fails deep inside numpy, and True is not a count."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be a whole number, {low} or more, not {value!r}")
+    return int(value)
 
 
 def load(path, binary=None, limit=None, vocab_path=None):
@@ -63,8 +73,10 @@ class Vectors:
 
     def __init__(self, words, vectors):
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.ndim != 2 or vectors.shape[0] != len(words):
-            raise ValueError(f"need a ({len(words)}, D) matrix, got shape {vectors.shape}")
+        if vectors.ndim != 2 or vectors.shape[0] != len(words) or vectors.shape[1] < 1:
+            # (0 dimensions: a file no reader takes back, as word2vec.c's do not)
+            raise ValueError(f"need a ({len(words)}, D) matrix with D at least 1, got shape "
+                             f"{vectors.shape}")
         bad = formats.nonfinite_rows(vectors)
         if len(bad):
             raise ValueError(f"the vectors must be finite numbers: the row of "
@@ -187,19 +199,13 @@ class Vectors:
     def nearest(self, vector, topn=10, exclude=(), restrict=None):
         """The `topn` words whose unit vectors have the largest cosine with `vector`,
         skipping the rows in `exclude`: a list of (word, cosine)."""
-        vector = np.asarray(vector, dtype=np.float32)
-        norm = float(np.linalg.norm(vector))
-        scores = self._candidates(restrict) @ (vector / norm if norm else vector)
+        scores = self._candidates(restrict) @ self._query_vector(vector)
         return self._top(scores, topn, exclude)
 
     def _candidates(self, restrict):
         if restrict is None:
             return self.unit_vectors
-        if isinstance(restrict, bool) or not isinstance(restrict, (int, np.integer)) \
-                or restrict < 0:
-            # unit_vectors[:-1] would silently leave out the last word instead
-            raise ValueError(f"restrict must be a whole number, 0 or more, not {restrict!r}")
-        return self.unit_vectors[:restrict]
+        return self.unit_vectors[:check_count("restrict", restrict)]
 
     def _combine(self, weighted):
         """Sum of weighted unit vectors; the rows of the words among the inputs."""
@@ -209,19 +215,43 @@ class Vectors:
         exclude = []
         for item, weight in weighted:
             if isinstance(item, np.ndarray):
-                norm = float(np.linalg.norm(item))
-                total += weight * (item / norm if norm else item)
+                total += weight * self._query_vector(item)
             else:
                 row = self.index(item)
                 exclude.append(row)
                 total += weight * self.unit_vectors[row]
         return total, self._with_repeats(exclude)
 
+    def _query_vector(self, vector):
+        """A vector given as a query, scaled to length 1 (a zero vector stays zero), as
+        float32; ValueError unless it is one row of this matrix's width holding finite
+        numbers (NaN scored every word -inf, and the words came back as answers that mean
+        nothing; a wrong width failed inside numpy)."""
+        wide = np.asarray(vector, dtype=np.float64)
+        if wide.shape != (self.dim,):
+            raise ValueError(f"a query vector must have shape ({self.dim},), not "
+                             f"{wide.shape}")
+        if not np.isfinite(wide).all():
+            raise ValueError("a query vector must hold finite numbers, not NaN or infinity")
+        if isinstance(vector, np.ndarray) and vector.dtype == np.float32:
+            with np.errstate(over="ignore"):
+                norm = float(np.linalg.norm(vector))
+            if norm < FLOAT32_MAX:  # the float32 operations of word2vec.c's distance
+                return vector / norm if norm else vector
+        # Other types, or a length beyond float32's range: in float64, divided by the
+        # largest value first (the length of 1e300s is beyond float64's range too).
+        largest = np.abs(wide).max(initial=0.0)
+        if largest:
+            wide = wide / largest
+            wide /= np.linalg.norm(wide)
+        return wide.astype(np.float32)
+
     def _with_repeats(self, rows):
         """`rows` and the later rows of their words (a word listed more than once)."""
         return list(rows) + [r for row in rows for r in self._repeats.get(row, ())]
 
     def _top(self, scores, topn, exclude):
+        topn = check_count("topn", topn)
         scores = np.array(scores, dtype=np.float32)
         exclude = [r for r in exclude if r < len(scores)]
         scores[exclude] = -np.inf

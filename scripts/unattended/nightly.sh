@@ -74,12 +74,14 @@ if [ -f "$checkpoint" ]; then
     "$W2V" train --resume "$checkpoint" || status=$?
     if [ "$status" -eq 0 ]; then
         finish || true   # a refused leftover must not block tonight's text
-    elif [ "$status" -eq 1 ]; then
-        # its text is gone or changed: it cannot be finished, start afresh tonight
+    elif [ "$status" -eq 4 ]; then
+        # damaged, or its text is gone or changed: it can never be finished, start afresh
         echo "$(date '+%F %T') dropping a checkpoint that cannot be resumed" >&2
         rm -f "$checkpoint"
     else
-        exit "$status"   # stopped again (signal): the checkpoint is kept for next time
+        # stopped again (a signal) or failed (a full disk: the trained state is in the
+        # checkpoint): it is kept for next time
+        exit "$status"
     fi
 fi
 

@@ -12,14 +12,16 @@ CORPUS ?= corpus.txt
 VECTORS ?= vectors.bin
 OPTIONS ?= --skip-gram --size 100 --window 5 --negative 5 --sample 1e-4 --iter 5
 
-# Status 1 from --resume: the checkpoint belongs to an older corpus: train afresh.
+# Status 4 from --resume: the checkpoint can never be resumed (it belongs to an older
+# corpus, or is damaged): train afresh. Any other failure keeps it (a full disk at the
+# end: the trained state is in it, and the next `make` only writes the vectors).
 $(VECTORS): $(CORPUS)
-	@status=1; \
+	@status=4; \
 	if [ -f $@.checkpoint ]; then \
 		$(W2V) train --resume $@.checkpoint; status=$$?; \
-		if [ $$status -eq 1 ]; then rm -f $@.checkpoint; fi; \
+		if [ $$status -eq 4 ]; then rm -f $@.checkpoint; fi; \
 	fi; \
-	if [ $$status -eq 1 ]; then \
+	if [ $$status -eq 4 ]; then \
 		$(W2V) train $(CORPUS) -o $@ --binary --checkpoint $@.checkpoint $(OPTIONS); \
 	else \
 		exit $$status; \
