@@ -298,12 +298,8 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     assert main(["train", "--resume", str(model)]) == 4
     assert "not a checkpoint" in capsys.readouterr().err
 
-    checkpoint = tmp_path / "ck"
-    interrupt(monkeypatch, ("training", 0, 3))
-    assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
-                 str(checkpoint), "--threads", "1", *FAST]) == 143
+    checkpoint = stopped_with_checkpoint(tmp_path, corpus, monkeypatch)
     capsys.readouterr()
-    monkeypatch.undo()
     with open(corpus, "a") as f:
         f.write("more text\n")
     assert main(["train", "--resume", str(checkpoint)]) == 4
@@ -313,13 +309,19 @@ def test_resume_refuses_a_model_and_a_changed_corpus(tmp_path, corpus, capsys, m
     assert "cannot be given with it" in capsys.readouterr().err
 
 
-def test_a_checkpoint_whose_corpus_is_gone_can_never_resume(tmp_path, corpus, capsys,
-                                                            monkeypatch, small_batches):
+def stopped_with_checkpoint(tmp_path, corpus, monkeypatch):
+    """The checkpoint of a run stopped by SIGTERM in its first pass."""
     checkpoint = tmp_path / "ck"
     interrupt(monkeypatch, ("training", 0, 3))
     assert main(["train", str(corpus), "-o", str(tmp_path / "v.txt"), "--checkpoint",
                  str(checkpoint), "--threads", "1", *FAST]) == 143
     monkeypatch.undo()
+    return checkpoint
+
+
+def test_a_checkpoint_whose_corpus_is_gone_can_never_resume(tmp_path, corpus, capsys,
+                                                            monkeypatch, small_batches):
+    checkpoint = stopped_with_checkpoint(tmp_path, corpus, monkeypatch)
     corpus.unlink()
     capsys.readouterr()
     assert main(["train", "--resume", str(checkpoint)]) == 4
