@@ -87,6 +87,7 @@ void w2v_flush_words(const w2v_model *m, w2v_thread *t) {
 }
 
 void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) {
+    t->hot_pending = 0;
     if (!m->hot_slot || !t->hot_local) return;
     const int dim = m->dim;
     for (int s = 0; s < m->hot_count; s++) {

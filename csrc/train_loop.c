@@ -998,11 +998,15 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
 int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) {
     int64_t i = 0;
     while (i < count) {
-        if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE) w2v_flush_words(m, t);
+        if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE)
+            w2v_flush_words(m, t);  /* synchronises the hot rows too */
+        else if (t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS)
+            w2v_sync_hot_rows(m, t);
         int len = 0;
         while (i < count) {
             int32_t word = ids[i++];
             t->words_pending++;      /* counted before subsampling, </s> included */
+            t->hot_pending++;
             if (word == 0) break;    /* </s> ends the sentence and is never trained */
             if (m->keep_thresholds) {
                 real ran = m->keep_thresholds[word];

@@ -212,3 +212,26 @@ def test_private_copies_of_the_top_rows_make_the_same_updates(kernel, batch):
     assert np.abs(plain[1] - _train.init_input_vectors(V, DIM, 2)).max() > 1e-3  # trained
     for want, got in zip(plain, copied):
         np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_private_copies_reach_the_shared_rows_every_thousand_words():
+    """The copies are added to the shared rows at the first sentence start after
+    W2V_HOT_SYNC_WORDS (1,000) words, not only every 10,000 (when progress is reported):
+    that staleness cost SG-HS half an analogy point on 2 threads."""
+    ids, weights, keep = toy_corpus(4)  # 400 words
+    codes, _, lengths = toy_tree(5)
+    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)
+    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+    hs = _train.training_matrix(V, DIM)
+    shared = _train.SharedModel(
+        input_vectors=_train.init_input_vectors(V, DIM, 1), hs_vectors=hs, ns_vectors=None,
+        softmax_vectors=None, codes=codes, points=distinct, code_lengths=lengths,
+        noise_weights=weights, keep_thresholds=keep, window=WINDOW, negative=0, hs=True,
+        softmax=False, cbow=False, cbow_mean=True, alpha=ALPHA, min_alpha=None,
+        total_words=10**12, hot_depth=2)
+    state = _train.ThreadState(shared, SEED)
+    state.train(np.concatenate([ids] * 2))  # 800 words: still in the copies
+    assert not hs.any()
+    state.train(np.concatenate([ids] * 2))  # past 1,000 words, at a sentence start
+    assert hs.any()
+    assert shared.words_done == 0  # not through a flush: that comes every 10,000 words
