@@ -343,7 +343,9 @@ def test_a_corpus_changed_while_only_counted_is_an_error(tmp_path, monkeypatch, 
     vocab = tmp_path / "vocab.txt"
     err = one_error_line(capsys, main(["-train", str(corpus), "-save-vocab", str(vocab),
                                        "-threads", threads, "-debug", "0"]), 1)
-    assert "was modified" in err and not vocab.exists()
+    # write_bytes truncates before it writes: another region's reader may see either
+    assert ("was modified" in err or "was truncated while being read" in err), err
+    assert not vocab.exists()
 
 
 def test_pass_word_counts_must_agree(tmp_path, monkeypatch, capsys):
