@@ -31,7 +31,8 @@ typedef int64_t (*w2v_train_fn)(const struct w2v_model *m, struct w2v_thread *t,
 /* Words between synchronisations of a thread's copies of the tree's top rows (see
  * hot_slot). Every 10,000 words (as before), SG-HS on 2 threads scored 0.54 analogy
  * points lower over 5 passes: 35.43 % against 35.97 %, means of 6 runs each on the shared
- * corpus, at the same speed. A synchronisation costs about 3 x hot rows x dim float
+ * corpus, at the same speed; --batch, 34.73 % (4 runs) against 35.40 % (5 runs), 6 %
+ * slower (47 s against 50 s). A synchronisation costs about 3 x hot rows x dim float
  * operations: at 1,023 rows of 100, 300 per word, against some 25,000 multiply-adds. */
 #define W2V_HOT_SYNC_WORDS 1000
 /* --batch-positions: at most this many consecutive positions share one draw of negatives */
