@@ -233,6 +233,8 @@ def _count_regions(corpus, starts, limit, progress):
                 worker.join(0.1)
                 if progress:
                     progress(sum(done), corpus.total_bytes)
+        if progress:  # a worker that ended before its join was awaited reported nothing
+            progress(sum(done), corpus.total_bytes)
     finally:
         stop.set()
         for worker in workers:
