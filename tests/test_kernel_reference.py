@@ -27,6 +27,13 @@ def toy_tree(length=3):
     return codes, points, lengths
 
 
+def distinct_paths(length):
+    """Each word's path: `length` distinct nodes, as a real Huffman path has."""
+    points = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)
+    points[:, :length] = [[(w + 4 * k) % (V - 1) for k in range(length)] for w in range(V)]
+    return points
+
+
 def toy_corpus(seed):
     """400 word ids with some sentence ends, their noise weights and keep thresholds
     (subsampling on), drawn from `seed`."""
@@ -86,8 +93,7 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, positions, sha
     negative += extra if negative else 0
     ids, weights, keep = toy_corpus(1)
     codes, points, lengths = toy_tree(length)
-    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
-    distinct[:, :length] = [[(w + 4 * k) % (V - 1) for k in range(length)] for w in range(V)]
+    distinct = distinct_paths(length)
     vectors = [_train.init_input_vectors(V, dim, 1), np.zeros((V, dim), np.float32),
                np.zeros((V, dim), np.float32)]
     shared = _train.SharedModel(
@@ -158,8 +164,7 @@ def test_row_layout_changes_no_number(kernel, cbow, hs, negative, softmax, batch
     matrix's row stride is its own."""
     ids, weights, keep = toy_corpus(2)
     codes, points, lengths = toy_tree(5)
-    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
-    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+    distinct = distinct_paths(5)
 
     def trained(padded):  # padded[i]: matrix i (input, hs, ns, softmax) with padded rows
         start = _train.init_input_vectors(V, DIM, 1)
@@ -189,8 +194,7 @@ def test_private_copies_of_the_top_rows_make_the_same_updates(kernel, batch):
     the shared rows at each synchronisation is the plain update but for rounding."""
     ids, weights, keep = toy_corpus(3)
     codes, _, lengths = toy_tree(5)
-    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)  # a real path: no node twice
-    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+    distinct = distinct_paths(5)
 
     def trained(hot_depth):
         matrices = [_train.init_input_vectors(V, DIM, 1), _train.training_matrix(V, DIM)]
@@ -220,8 +224,7 @@ def test_private_copies_reach_the_shared_rows_every_thousand_words():
     that staleness cost SG-HS half an analogy point on 2 threads."""
     ids, weights, keep = toy_corpus(4)  # 400 words
     codes, _, lengths = toy_tree(5)
-    distinct = np.zeros((V, _train.MAX_CODE_LENGTH), np.int32)
-    distinct[:, :5] = [[(w + 4 * k) % (V - 1) for k in range(5)] for w in range(V)]
+    distinct = distinct_paths(5)
     hs = _train.training_matrix(V, DIM)
     shared = _train.SharedModel(
         input_vectors=_train.init_input_vectors(V, DIM, 1), hs_vectors=hs, ns_vectors=None,

@@ -196,7 +196,7 @@ cdef real *matrix_pointer(object array):
     return &view[0, 0]
 
 
-def _row_stride(matrix):
+def _stride_of(matrix):
     """Floats from one row of a matrix to the next (any value for 0 or 1 row)."""
     return matrix.strides[0] // 4 if matrix is not None and matrix.shape[0] > 1 else 0
 
@@ -261,10 +261,10 @@ cdef class SharedModel:
             keep = keep_thresholds
             self.model.keep_thresholds = &keep[0]
         self.model.vocab_size = vocab_size
-        self.model.input_stride = _row_stride(input_vectors)
-        self.model.hs_stride = _row_stride(hs_vectors)
-        self.model.ns_stride = _row_stride(ns_vectors)
-        self.model.softmax_stride = _row_stride(softmax_vectors)
+        self.model.input_stride = _stride_of(input_vectors)
+        self.model.hs_stride = _stride_of(hs_vectors)
+        self.model.ns_stride = _stride_of(ns_vectors)
+        self.model.softmax_stride = _stride_of(softmax_vectors)
         self.model.dim = dim
         self.model.window = window
         self.model.negative = negative
@@ -379,7 +379,7 @@ cdef class ThreadState:
         self._hot = (hot_local, hot_base, shared.hot_nodes)
         self.state.hot_local = matrix_pointer(hot_local)
         self.state.hot_base = matrix_pointer(hot_base)
-        self.state.hot_stride = _row_stride(hot_local) if hot else 0
+        self.state.hot_stride = _stride_of(hot_local) if hot else 0
         self.state.hot_nodes = <const int32_t *>cnp.PyArray_DATA(shared.hot_nodes)
         self.state.batch_zero = &bz[0]
         self.state.batch_sink = &bk[0]

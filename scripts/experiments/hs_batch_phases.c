@@ -40,9 +40,8 @@ int main(int argc, char **argv) {
     /* read at run time, as the kernels get it: a constant would let the compiler
      * specialise their loops as the real build cannot */
     const int dim = argc > 3 ? atoi(argv[3]) : 100;
-    /* rows padded to whole cache lines, as the driver allocates them (_train.row_stride),
-     * unless told otherwise */
-    const int stride = argc > 4 ? atoi(argv[4]) : (dim + 15) / 16 * 16;
+    /* floats from one row to the next: hs_batch_phases.py passes _train.row_stride's */
+    const int stride = argc > 4 ? atoi(argv[4]) : dim;
     if (!__builtin_cpu_supports("avx512f")) {
         printf("this CPU has no AVX-512: nothing measured\n");
         return 0;

@@ -32,7 +32,8 @@ def main():
                         help="floats from one row to the next (default: the size rounded "
                              "up to whole cache lines, as training allocates them)")
     args = parser.parse_args()
-    stride = args.stride if args.stride is not None else -(-args.size // 16) * 16
+    from w2v._train import row_stride  # as training allocates its rows
+    stride = args.stride if args.stride is not None else row_stride(args.size)
     if args.vocab < 2 or args.repeats < 1 or not 1 <= args.size <= 1000 or stride < args.size:
         parser.error("--vocab must be at least 2, --repeats at least 1, --size 1 to 1000 "
                      "and --stride at least --size")
