@@ -377,9 +377,15 @@ static inline double hs_gradients(const w2v_model *m, const real *f, const uint8
     return loss;
 }
 
+/* A row fetched into cache ahead of its use. The empty asm marks each address as used:
+ * GCC 12 otherwise deletes whole loops of prefetches as code without effect (a Huffman
+ * path's prefetches were compiled to nothing). */
 static inline void prefetch_row(const real *row, int dim) {
     const char *p = (const char *)row, *end = (const char *)(row + dim);
-    for (; p < end; p += 64) __builtin_prefetch(p);
+    for (; p < end; p += 64) {
+        __builtin_prefetch(p);
+        __asm__ volatile("" : : "r"(p));
+    }
 }
 
 /* Hierarchical softmax: predict `word` through its Huffman path from input `in`.
@@ -412,18 +418,36 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     logistic_updates(in, rows, g, active, t->hidden_error, dim);
 }
 
-/* The rows of a word's Huffman path, fetched ahead of their use. */
+/* The rows of a word's Huffman path, fetched ahead of their use. With several threads
+ * the top hot_levels rows of every path are read from the thread's own copies (see
+ * hot_slot), which stay in cache: only the deeper rows are fetched. */
 static inline void prefetch_path(const w2v_model *m, int32_t word) {
     const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
     const int len = m->code_lengths[word];
-    for (int d = 0; d < len; d++) prefetch_row(hs_row(m, point[d]), m->dim);
+    for (int d = m->hot_slot ? m->hot_levels : 0; d < len; d++)
+        prefetch_row(hs_row(m, point[d]), m->dim);
+}
+
+/* A word's entry in the tree (code length, path, code), fetched ahead of prefetch_path,
+ * which reads it: those lines are as far from cache as the rows (the paths alone are
+ * 160 bytes a word). */
+static inline void prefetch_tree_entry(const w2v_model *m, int32_t word) {
+    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    __builtin_prefetch(m->code_lengths + word);
+    __builtin_prefetch(point);
+    __builtin_prefetch(point + 16);
+    __builtin_prefetch(m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH);
 }
 
 /* What position `next` needs and the one before it did not: its target's Huffman path
- * or output row, and the input row entering its window. */
+ * (and the tree entry of the target after it) or output row, and the input row entering
+ * its window. */
 static inline void prefetch_next_position(const w2v_model *m, const int32_t *sen, int next,
                                           int len) {
-    if (m->hs) prefetch_path(m, sen[next]);
+    if (m->hs) {
+        prefetch_path(m, sen[next]);
+        if (next + 1 < len) prefetch_tree_entry(m, sen[next + 1]);
+    }
     if (m->negative > 0) prefetch_row(ns_row(m, sen[next]), m->dim);
     if (next + m->window < len)
         prefetch_row(input_row(m, sen[next + m->window]), m->dim);

@@ -1,5 +1,8 @@
 """The C kernels' tables and initialisation against word2vec.c's formulas."""
 import math
+import platform
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -192,3 +195,28 @@ def test_corrected_cbow_follows_the_gradient_of_the_mean_context_loss():
     np.testing.assert_allclose(corrected, expected(lambda k: 1), atol=2e-5)
     classic, _ = run_kernel(False)
     np.testing.assert_allclose(classic, expected(lambda k: k), atol=2e-5)
+
+
+@pytest.mark.skipif(shutil.which("objdump") is None or platform.machine() != "x86_64",
+                    reason="reads the x86-64 disassembly with objdump")
+def test_the_compiled_training_loops_keep_their_prefetches():
+    """GCC 12 deleted loops whose only work is __builtin_prefetch: the default mode's
+    whole-row prefetches (Huffman paths, entering context rows) were compiled to nothing
+    until each address was marked as used. Every copy of the loop must prefetch in the
+    default skip-gram mode (inlined into its entry point) and in the batched mode."""
+    listing = subprocess.run(["objdump", "-d", "--no-show-raw-insn", _train.__file__],
+                             capture_output=True, text=True, check=True).stdout
+    prefetches, function = {}, None
+    for line in listing.splitlines():
+        if line.endswith(">:"):
+            function = line.split("<", 1)[1][:-2]
+        elif "prefetch" in line and function is not None:
+            prefetches[function] = prefetches.get(function, 0) + 1
+    entries = [name for name in prefetches if name.startswith("w2v_train_ids_")]
+    # (a build without the fix had none in the entry points, and one per batched copy)
+    for kernel in _train.available_kernels():
+        # the entry point holds the default mode's loop: its path, output and context
+        # row prefetches are separate loops
+        assert prefetches.get(f"w2v_train_ids_{kernel}", 0) >= 3, (kernel, prefetches)
+    # the batched loop is a static function, one per compiled copy, under the same name
+    assert prefetches.get("train_sentence_sg_batch", 0) >= 3 * len(entries), prefetches

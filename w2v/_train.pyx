@@ -42,6 +42,7 @@ cdef extern from "train_kernels.h":
         int ns_skip_saturated, cbow_gradient_mean, sample_high_bits
         const int32_t *hot_slot
         int hot_count
+        int hot_levels
         double starting_alpha, min_alpha
         int schedule
         int64_t total_words
@@ -280,6 +281,7 @@ cdef class SharedModel:
         # the tree's top nodes (depth < hot_depth on any path): see train_kernels.h
         self.model.hot_slot = NULL
         self.model.hot_count = 0
+        self.model.hot_levels = 0
         self.hot_nodes = np.zeros(1, np.int32)
         if hot_depth > 0 and self.model.hs and vocab_size > 1:
             top = np.unique(points[code_lengths > 0][:, :hot_depth][
@@ -291,6 +293,7 @@ cdef class SharedModel:
             self._keep.append(hot_slot)
             self.model.hot_slot = <const int32_t *>cnp.PyArray_DATA(hot_slot)
             self.model.hot_count = len(self.hot_nodes)
+            self.model.hot_levels = hot_depth
         self.model.cbow_gradient_mean = cbow_gradient_mean
         self.model.starting_alpha = alpha
         if min_alpha is None:
