@@ -237,17 +237,18 @@ class _Job:
         with self.open_corpus():
             if self.resume_from is not None:
                 self.restore(self.resume_from)
-            else:
-                with self.checkpoint_on_stop():
+            # one block from the first count to the last file written: a signal between
+            # two steps (after the last pass, while the matrices are checked) must not
+            # lose the passes trained
+            with self.checkpoint_on_stop():
+                if self.resume_from is None:
                     self.prepare_vocabulary()
                     self.make_matrices()
-            result = TrainResult(vocab=self.vocab)
-            if self.stage == "training":
-                with self.checkpoint_on_stop():
+                result = TrainResult(vocab=self.vocab)
+                if self.stage == "training":
                     self.train_passes(result)
-            self.stage = "trained"
-            self.check_finite()
-            with self.checkpoint_on_stop():
+                self.stage = "trained"
+                self.check_finite()
                 result.input_vectors = self.matrices["input_vectors"]
                 result.output_vectors = (self.matrices["input_vectors"] if config.tied
                                          else self.matrices.get("ns_vectors")
