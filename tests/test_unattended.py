@@ -704,7 +704,8 @@ def test_signal_at_a_random_moment_then_resume(tmp_path, signum):
         assert w2v_process("train", SAMPLE, "-o", out, *common).wait(timeout=300) == 0
     else:
         assert process.returncode == 128 + signum, stderr
-        # no checkpoint: the signal came after the vectors were written (nothing to resume)
+        # no checkpoint: the signal came after the vectors were written, or before the
+        # corpus was read (nothing to resume either way)
         if checkpoint.exists():
             assert w2v_process("train", "--resume", checkpoint, "--quiet").wait(timeout=300) == 0
         elif "written before the stop" not in stderr:
