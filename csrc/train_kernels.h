@@ -68,7 +68,7 @@ typedef struct w2v_model {
      * words. NULL: off (one thread: word2vec.c's updates exactly). */
     const int32_t *hot_slot;      /* V, or NULL */
     int hot_count;
-    int hot_levels;               /* the copied rows are the top hot_levels of each path */
+    int hot_levels;               /* each path's top rows in the copies; 0: none */
     int cbow_gradient_mean;       /* CBOW: divide the context gradient by the count */
     int sample_high_bits;         /* subsampling draws bits 16-31, not word2vec.c's 0-15 */
     double starting_alpha, min_alpha;

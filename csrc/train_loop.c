@@ -28,6 +28,14 @@ static inline real *softmax_row(const w2v_model *m, int64_t i) {
     return m->softmax_vectors + i * m->softmax_stride;
 }
 
+/* A word's Huffman path (its inner nodes, from the root) and code, in the tree's tables. */
+static inline const int32_t *path_of(const w2v_model *m, int32_t word) {
+    return m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+}
+static inline const uint8_t *code_of(const w2v_model *m, int32_t word) {
+    return m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
+}
+
 /* Negative samples per prediction handled with every dot product taken first; more
  * than this (never sensible) go one by one, as word2vec.c does. */
 #define W2V_MAX_NEGATIVE 63
@@ -395,8 +403,8 @@ static inline void prefetch_row(const real *row, int dim) {
  * numbers, in the same order, as the walk. */
 static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
     const int dim = m->dim;
-    const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
-    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const uint8_t *code = code_of(m, word);
+    const int32_t *point = path_of(m, word);
     const int len = m->code_lengths[word];
     const real alpha = t->alpha;
     real *rows[W2V_MAX_CODE_LENGTH], f[W2V_MAX_CODE_LENGTH], g[W2V_MAX_CODE_LENGTH];
@@ -422,9 +430,9 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
  * the top hot_levels rows of every path are read from the thread's own copies (see
  * hot_slot), which stay in cache: only the deeper rows are fetched. */
 static inline void prefetch_path(const w2v_model *m, int32_t word) {
-    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int32_t *point = path_of(m, word);
     const int len = m->code_lengths[word];
-    for (int d = m->hot_slot ? m->hot_levels : 0; d < len; d++)
+    for (int d = m->hot_levels; d < len; d++)  /* 0 without copies */
         prefetch_row(hs_row(m, point[d]), m->dim);
 }
 
@@ -432,11 +440,11 @@ static inline void prefetch_path(const w2v_model *m, int32_t word) {
  * which reads it: those lines are as far from cache as the rows (the paths alone are
  * 160 bytes a word). */
 static inline void prefetch_tree_entry(const w2v_model *m, int32_t word) {
-    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const int32_t *point = path_of(m, word);
     __builtin_prefetch(m->code_lengths + word);
     __builtin_prefetch(point);
     __builtin_prefetch(point + 16);
-    __builtin_prefetch(m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH);
+    __builtin_prefetch(code_of(m, word));
 }
 
 /* What position `next` needs and the one before it did not: its target's Huffman path
@@ -862,8 +870,8 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
     const int dim = m->dim;
     const real alpha = t->alpha;
     real **out = t->batch_out, *G = t->batch_grad;
-    const uint8_t *code = m->codes + (int64_t)word * W2V_MAX_CODE_LENGTH;
-    const int32_t *point = m->points + (int64_t)word * W2V_MAX_CODE_LENGTH;
+    const uint8_t *code = code_of(m, word);
+    const int32_t *point = path_of(m, word);
     const int n = m->code_lengths[word];
     for (int d = 0; d < n; d++) {
         int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
