@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 
+import click
 import numpy as np
 import pytest
 
@@ -612,6 +613,52 @@ def test_numbers_c_would_read_otherwise_are_refused_in_the_word2vec_c_form(tmp_p
     assert main(["-train", str(corpus), "-output", str(tmp_path / "v.txt"), "-min-count",
                  "1", "-debug", "0", "-size", " +8", "-alpha", "5e-2", "-sample", ".001",
                  "-iter", "1"]) == 0
+
+
+def _every_parameter(command, path=("w2v",)):
+    yield from ((path, p) for p in command.params)
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _every_parameter(sub, path + (name,))
+
+
+def test_no_option_of_any_command_reads_numbers_with_pythons_int_or_float():
+    """click's INT and FLOAT are Python's int() and float(): "1_0" is 10. Every number
+    option and argument of every command must use w2v.cli_numbers' types instead."""
+    from w2v.cli import _register_companion_commands, cli
+    from w2v.cli_numbers import _CNumber
+    _register_companion_commands()
+    numbers = [(" ".join(path), p.name, p.type) for path, p in _every_parameter(cli)
+               if isinstance(p.type, click.types._NumberParamTypeBase)]
+    assert len(numbers) > 20  # train's and the companion commands' numbers were all found
+    assert [(path, name) for path, name, kind in numbers if not isinstance(kind, _CNumber)] == []
+
+
+@pytest.mark.parametrize("argv, bad", [
+    (["train", "{corpus}", "--size"], "1_6"), (["train", "{corpus}", "--window"], "\u0663"),
+    (["train", "{corpus}", "--sample"], "1e-3_0"), (["train", "{corpus}", "--alpha"], "0.0_5"),
+    (["train", "{corpus}", "--threads"], "0x1"), (["train", "{corpus}", "--seed"], "\uff17"),
+    (["train", "{corpus}", "--min-alpha"], "1__0"),
+    (["train", "{corpus}", "--batch-positions"], "2_"),
+    (["similar", "{vectors}", "the", "-n"], "1_0"),
+    (["eval", "analogies", "{vectors}", "--limit"], "\u0661"),
+    (["phrases", "{corpus}", "{out}", "--threshold"], "1_00"),
+    (["classes", "{vectors}", "-o", "{out}"], "2_0"),
+])
+def test_numbers_c_would_read_otherwise_are_refused_in_every_command(tmp_path, corpus, capsys,
+                                                                    argv, bad):
+    """The same numbers in our own options: one error line naming the value, nothing
+    written."""
+    vectors = tmp_path / "v.txt"
+    vectors.write_text("2 2\nthe 1 0\nof 0 1\n")
+    out = tmp_path / "out.txt"
+    argv = [a.format(corpus=corpus, vectors=vectors, out=out) for a in argv] + [bad]
+    if argv[0] == "train":
+        argv += ["-o", str(out), "--min-count", "1", "--debug", "0", "--iter", "1"]
+    err = one_error_line(capsys, main(argv), 2)
+    assert f"{bad!r} is not a valid" in err, err
+    assert not out.exists()
+    assert main(["train", str(corpus), "-o", str(out), "--min-count", "1", "--debug", "0",
+                 "--size", " +8", "--alpha", "5e-2", "--sample", ".001", "--iter", "1"]) == 0
 
 
 def test_many_passes_do_not_grow_memory(tmp_path):

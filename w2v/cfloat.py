@@ -16,6 +16,8 @@ import numpy as np
 C_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
                      r"|[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 C_SPACE = " \t\n\v\f\r"
+# What C's atoi reads whole: ASCII digits and a sign (int() also takes "1_0" and "\u0665").
+C_INT = re.compile(r"[+-]?[0-9]+")
 
 
 def c_float(text):
@@ -29,6 +31,14 @@ def c_float(text):
     if not C_FLOAT.fullmatch(text.strip(C_SPACE)):
         raise ValueError(f"not a number: {text!r}")
     return float(text)
+
+
+def c_int(text):
+    """int(text) for what C's atoi reads as an integer whole (spaces around allowed), else
+    ValueError."""
+    if not C_INT.fullmatch(text.strip(C_SPACE)):
+        raise ValueError(f"not an integer: {text!r}")
+    return int(text)
 
 
 def rounding_bound(vectors):

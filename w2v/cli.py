@@ -14,6 +14,7 @@ import sys
 import click
 
 from . import __version__, console, outputs
+from .cli_numbers import FLOAT, INT
 from .config import (CBOW_GRADIENT_CHOICES, DEFAULTS, NS_SATURATION_CHOICES, OUTPUT_CHOICES,
                      PRESETS, SAMPLE_BITS_CHOICES, available_cores, option_name,
                      parse_duration)
@@ -53,36 +54,38 @@ D = DEFAULTS
               help="Vectors file to write  [default: vectors.txt, or vectors.bin with --binary]")
 @click.option("--binary/--text", default=D.binary, help="Binary or text vectors file.")
 @click.option("--cbow/--skip-gram", "cbow", default=D.cbow, help="Model: CBOW or skip-gram.")
-@click.option("--size", default=D.size, help="Dimension of the word vectors.")
-@click.option("--window", default=D.window,
+@click.option("--size", type=INT, default=D.size, help="Dimension of the word vectors.")
+@click.option("--window", type=INT, default=D.window,
               help="Largest distance between a word and its context.")
-@click.option("--sample", default=D.sample,
+@click.option("--sample", type=FLOAT, default=D.sample,
               help="Down-sample words more frequent than this (0 = off; useful: 1e-5 to 1e-3).")
 @click.option("--hs/--no-hs", default=D.hs, help="Hierarchical softmax.")
-@click.option("--negative", default=D.negative, help="Negative samples per prediction (0 = off).")
+@click.option("--negative", type=INT, default=D.negative,
+              help="Negative samples per prediction (0 = off).")
 @click.option("--softmax", is_flag=True, default=D.softmax,
               help="Exact full softmax instead of hs/negative (slow: for small vocabularies).")
-@click.option("--threads", default=available_cores(), help="Training threads.")
-@click.option("--iter", default=D.iter, help="Passes over the corpus.")
-@click.option("--min-count", default=D.min_count, help="Drop words seen fewer times than this.")
-@click.option("--alpha", type=float, default=D.alpha,
+@click.option("--threads", type=INT, default=available_cores(), help="Training threads.")
+@click.option("--iter", type=INT, default=D.iter, help="Passes over the corpus.")
+@click.option("--min-count", type=INT, default=D.min_count,
+              help="Drop words seen fewer times than this.")
+@click.option("--alpha", type=FLOAT, default=D.alpha,
               help="Starting learning rate  [default: 0.05 for CBOW, 0.025 for skip-gram]")
-@click.option("--min-alpha", type=float, default=D.min_alpha,
+@click.option("--min-alpha", type=FLOAT, default=D.min_alpha,
               help="Final learning rate, reached linearly  [default: alpha * 1e-4, as word2vec.c]")
-@click.option("--classes", default=D.classes,
+@click.option("--classes", type=INT, default=D.classes,
               help="Write K k-means word classes instead of vectors.")
-@click.option("--debug", default=D.debug, help="0 silent, 1 summary, 2 progress as well.")
+@click.option("--debug", type=INT, default=D.debug, help="0 silent, 1 summary, 2 progress as well.")
 @click.option("--quiet", is_flag=True, help="No output on stderr (same as --debug 0).")
 @click.option("--save-vocab", metavar="FILE", help="Save the vocabulary here.")
 @click.option("--read-vocab", metavar="FILE",
               help="Read the vocabulary from here instead of counting the corpus.")
-@click.option("--seed", default=D.seed,
+@click.option("--seed", type=INT, default=D.seed,
               help="Random seed (with --threads 1, runs are reproducible).")
-@click.option("--ns-exponent", default=D.ns_exponent,
+@click.option("--ns-exponent", type=FLOAT, default=D.ns_exponent,
               help="Exponent of the negative-sampling distribution.")
 @click.option("--cbow-mean/--cbow-sum", default=D.cbow_mean,
               help="Average or sum the CBOW context.")
-@click.option("--max-vocab", type=int, default=D.max_vocab,
+@click.option("--max-vocab", type=INT, default=D.max_vocab,
               help="Prune rare words while counting to keep at most this many  [default: 21M]")
 @click.option("--output-vectors", type=click.Choice(OUTPUT_CHOICES), default=D.output_vectors,
               help="Which matrix to write: input (word2vec.c), output/context, or their sum.")
@@ -93,9 +96,9 @@ D = DEFAULTS
 @click.option("--sample-bits", type=click.Choice(SAMPLE_BITS_CHOICES), default=D.sample_bits,
               help="Random bits of the subsampling test: the generator's low 16 "
                    "(word2vec.c's, which repeat every 65,536 draws) or bits 16-31.")
-@click.option("--init-scale", type=float, default=D.init_scale,
+@click.option("--init-scale", type=FLOAT, default=D.init_scale,
               help="Input vectors start uniform in [-0.5, 0.5) x this / size (gensim: 2).")
-@click.option("--pass-decay", type=float, default=D.pass_decay,
+@click.option("--pass-decay", type=FLOAT, default=D.pass_decay,
               help="Share of each pass's learning-rate fall taken within the pass, the rest "
                    "at its end: 1 is word2vec.c's straight line; 0.5 keeps the rate higher "
                    "within passes (gensim's corpus_file mode does this with 2 workers).")
@@ -113,7 +116,7 @@ D = DEFAULTS
               help="Faster skip-gram: a word's contexts share one set of negatives (or its "
                    "Huffman path) and are updated together (see README; not word2vec.c's "
                    "exact updates).")
-@click.option("--batch-positions", type=int, default=D.batch_positions, metavar="N",
+@click.option("--batch-positions", type=INT, default=D.batch_positions, metavar="N",
               help="With --batch: N consecutive positions share one draw of negatives. "
                    "Faster, less accurate (see README); 1 is --batch's own update.")
 @click.option("--save-model", metavar="FILE",

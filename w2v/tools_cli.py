@@ -10,6 +10,7 @@ import sys
 import click
 
 from . import console
+from .cli_numbers import FLOAT, INT, FloatRange, IntRange
 from .errors import BelowThreshold, UsageError, UserError
 from .outputs import check_outputs
 from .formats import encode_word
@@ -27,7 +28,7 @@ def register(group):
 
 
 def _limit_option(default=None, help_text="Use only the first N (most frequent) words."):
-    return click.option("--limit", type=click.IntRange(min=0), default=default,
+    return click.option("--limit", type=IntRange(min=0), default=default,
                         help=help_text + (" 0 = all." if default else ""))
 
 
@@ -116,7 +117,7 @@ def _answer_queries(prompt, arguments, answer, limit=None):
 @click.command(context_settings=SETTINGS, short_help="Nearest words by cosine (word2vec.c's distance).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1)
-@click.option("-n", "--top", default=40, type=click.IntRange(min=1),
+@click.option("-n", "--top", default=40, type=IntRange(min=1),
               help="How many neighbours to show.")
 @_limit_option()
 def similar(vectors, words, top, limit):
@@ -134,7 +135,7 @@ def similar(vectors, words, top, limit):
 @click.command(context_settings=SETTINGS, short_help="A is to B as C is to ...? (word-analogy)")
 @click.argument("vectors", type=click.Path(dir_okay=False))
 @click.argument("words", nargs=-1)
-@click.option("-n", "--top", default=40, type=click.IntRange(min=1),
+@click.option("-n", "--top", default=40, type=IntRange(min=1),
               help="How many answers to show.")
 @click.option("--method", type=click.Choice(["add", "mul"]), default="add",
               help="3CosAdd (word2vec.c's word-analogy) or 3CosMul (Levy & Goldberg).")
@@ -168,7 +169,7 @@ def eval_group():
 @_limit_option(30000, "Consider only the first N words, as compute-accuracy's threshold.")
 @click.option("--format", "output_format", type=click.Choice(["table", "word2vec", "json"]),
               default="table", help="word2vec: compute-accuracy's own output, byte for byte.")
-@click.option("--fail-under", type=click.FloatRange(0, 1), callback=_finite, metavar="FRACTION",
+@click.option("--fail-under", type=FloatRange(0, 1), callback=_finite, metavar="FRACTION",
               help="Quality gate: exit with status 3 when the total accuracy (a fraction, "
                    "e.g. 0.30) is below this.")
 def eval_analogies(vectors, questions, limit, output_format, fail_under):
@@ -202,11 +203,11 @@ def _gate(what, score, threshold):
 @click.argument("pairs", type=click.Path(dir_okay=False))
 @_limit_option(300000, "Consider only the first N words.")
 @click.option("--case-sensitive", is_flag=True, help="Match words exactly (default: ignore case).")
-@click.option("--column", type=click.IntRange(min=1), default=None,
+@click.option("--column", type=IntRange(min=1), default=None,
               help="Field holding the human score (counted from 1)  [default: 3]")
 @click.option("--format", "output_format", type=click.Choice(["table", "json"]),
               default="table")
-@click.option("--fail-under", type=click.FloatRange(-1, 1), metavar="RHO", callback=_finite,
+@click.option("--fail-under", type=FloatRange(-1, 1), metavar="RHO", callback=_finite,
               help="Quality gate: exit with status 3 when Spearman's rho is below this.")
 def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format, fail_under):
     """Spearman and Pearson correlation of cosine similarity with human scores.
@@ -238,15 +239,15 @@ def eval_similarity(vectors, pairs, limit, case_sensitive, column, output_format
 @click.command(context_settings=SETTINGS, short_help="Join frequent word pairs (word2phrase).")
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
 @click.argument("output_path", metavar="OUT", type=click.Path(dir_okay=False))
-@click.option("--min-count", default=5, type=int,
+@click.option("--min-count", default=5, type=INT,
               help="Words and pairs seen fewer times are ignored (0 or more).")
-@click.option("--threshold", type=float, multiple=True, default=[100.0],
+@click.option("--threshold", type=FLOAT, multiple=True, default=[100.0],
               help="Join a pair when its score is above this finite number; give it once per "
                    "pass (e.g. --threshold 200 --threshold 100).")
-@click.option("--passes", default=1, type=int,
+@click.option("--passes", default=1, type=INT,
               help="Passes, at most 100 (each joins pairs of the previous one's output: "
                    "longer phrases).")
-@click.option("--max-entries", type=click.IntRange(min=1000), default=None,
+@click.option("--max-entries", type=IntRange(min=1000), default=None,
               help="Bound memory: prune rare words and pairs beyond this many  "
                    "[default: word2phrase's 350M]")
 @click.option("--quiet", is_flag=True, help="No summary on stderr.")
@@ -311,10 +312,10 @@ class _ByteProgress:
 
 @click.command(context_settings=SETTINGS, short_help="Word classes by k-means (word2vec.c's -classes).")
 @click.argument("vectors", type=click.Path(dir_okay=False))
-@click.argument("k", type=click.IntRange(min=1))
+@click.argument("k", type=IntRange(min=1))
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write the classes here  [default: stdout]")
-@click.option("--iterations", default=10, type=click.IntRange(0, 10000),
+@click.option("--iterations", default=10, type=IntRange(0, 10000),
               help="k-means iterations (word2vec.c: 10).")
 @click.option("--sort", "sort_by_class", is_flag=True,
               help="Order the lines by class (word order within a class).")
@@ -423,7 +424,7 @@ def _same_file(a, b):
 @click.argument("words", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="words.png",
               help="Picture to write: .png, .svg or .pdf.")
-@click.option("--neighbours", "--neighbors", default=0, type=click.IntRange(0, 100),
+@click.option("--neighbours", "--neighbors", default=0, type=IntRange(0, 100),
               help="Also show this many nearest words of each word.")
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca",
               help="Projection to 2-D (t-SNE needs scikit-learn).")

@@ -7,7 +7,7 @@ second), and a value that is not a number is an error (word2vec.c's atoi reads i
 """
 import re
 
-from .cfloat import C_SPACE, c_float
+from .cfloat import c_float, c_int
 from .config import TrainConfig
 from .errors import UsageError
 
@@ -17,16 +17,13 @@ def _flag(value):
     return _int(value) != 0
 
 
-# What C's atoi reads whole: ASCII digits and a sign (Python's int() also takes "1_0",
-# 10 where atoi reads 1, and other scripts' digits: "\u0665" is 5, atoi reads 0); atof's
-# numbers are w2v.cfloat's.
-_C_INT = re.compile(r"[+-]?[0-9]+")
-
-
+# Numbers as C's atoi and atof read them whole (w2v.cfloat): Python's int() also takes
+# "1_0", 10 where atoi reads 1, and other scripts' digits ("\u0665" is 5, atoi reads 0).
 def _int(value):
-    if not _C_INT.fullmatch(value.strip(C_SPACE)):
-        raise ValueError("an integer")
-    return int(value)
+    try:
+        return c_int(value)
+    except ValueError:
+        raise ValueError("an integer") from None
 
 
 def _float(value):
