@@ -10,7 +10,9 @@ gradient, the output update) over negative + 1 units or the word's code length; 
 hierarchical softmax skips are counted too: their dot product was taken.
 
 Peak multiply-adds/s = cores x 2 FMA units x lanes (16 floats with AVX-512, 8 with AVX2,
-4 otherwise) x clock, the clock read from /proc/cpuinfo (nominal, not turbo).
+4 otherwise) x clock, the clock read from /proc/cpuinfo (nominal, not turbo). AMD's Zen 4
+(family 25, the first AMD cores with AVX-512) runs a 512-bit FMA as two 256-bit halves
+on its two 256-bit FMA units: 8 lanes for the peak, as AVX2.
 """
 import os
 
@@ -42,18 +44,26 @@ def multiply_adds_per_pass(stats, cbow, hs, negative, size, window):
 
 def peak_multiply_adds(cores):
     """(multiply-adds per second, description) of the machine's cores."""
-    flags, mhz = set(), None
+    flags, mhz, vendor, family = set(), None, None, None
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("flags") and not flags:
-                    flags = set(line.split(":", 1)[1].split())
-                elif line.startswith("cpu MHz") and mhz is None:
-                    mhz = float(line.split(":", 1)[1])
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key == "flags" and not flags:
+                    flags = set(value.split())
+                elif key == "cpu MHz" and mhz is None:
+                    mhz = float(value)
+                elif key == "vendor_id" and vendor is None:
+                    vendor = value.strip()
+                elif key == "cpu family" and family is None:
+                    family = int(value)
     except (OSError, ValueError):
         return None, "unknown"
     lanes, isa = (16, "AVX-512") if "avx512f" in flags else (8, "AVX2") if "fma" in flags \
         else (4, "SSE")
+    if lanes == 16 and vendor == "AuthenticAMD" and family == 25:
+        lanes, isa = 8, "AVX-512 as 2 x 256-bit, Zen 4"
     if not mhz:
         return None, isa
     peak = cores * 2 * lanes * mhz * 1e6
