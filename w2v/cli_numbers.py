@@ -12,12 +12,8 @@ from .cfloat import c_float, c_int
 
 
 class _CNumber:
-    """Mixin before a click number type: refuse a string that C would not read whole."""
-    what = ""
-
-    @staticmethod
-    def read(text):
-        raise NotImplementedError
+    """Mixin before a click number type: refuse a string that C would not read whole
+    (`read`, w2v.cfloat's c_int or c_float, named `what` in the error)."""
 
     def convert(self, value, param, ctx):
         if isinstance(value, str):
