@@ -739,16 +739,16 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
 /* One slice of one block of batch_update_distinct: elements [c, c + W2V_VEC) of its
- * eight output rows (`partial`: only the `lanes` of the last slice) and of the inputs'
- * errors. */
+ * `width` (8 or 4) output rows (`partial`: only the `lanes` of the last slice) and of the
+ * inputs' errors. */
 static inline __attribute__((always_inline)) void update_block_slice(
         real *const *in, int k, const real *const rows[OUTPUT_BLOCK],
         real *const dest[OUTPUT_BLOCK], const real *G, int stride, int j0, real *e, int dim,
-        int c, int partial, lanes_t lanes) {
+        int c, int partial, lanes_t lanes, int width) {
 #define LOAD(p) (partial ? loadv_lanes(p, lanes) : loadv(p))
 #define STORE(p, v) (partial ? storev_lanes(p, v, lanes) : storev(p, v))
     vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
-    for (int j = 0; j < OUTPUT_BLOCK; j++) {
+    for (int j = 0; j < width; j++) {
         o[j] = LOAD(rows[j] + c);
         acc[j] = o[j];
     }
@@ -756,13 +756,13 @@ static inline __attribute__((always_inline)) void update_block_slice(
         real *eu_at = e + (int64_t)u * dim + c;
         vecf xu = LOAD(in[u] + c), eu = LOAD(eu_at);
         const real *g = G + (int64_t)u * stride + j0;
-        for (int j = 0; j < OUTPUT_BLOCK; j++) {
+        for (int j = 0; j < width; j++) {
             eu += g[j] * o[j];
             acc[j] += g[j] * xu;
         }
         STORE(eu_at, eu);
     }
-    for (int j = 0; j < OUTPUT_BLOCK; j++) STORE(dest[j] + c, acc[j]);
+    for (int j = 0; j < width; j++) STORE(dest[j] + c, acc[j]);
 #undef LOAD
 #undef STORE
 }
@@ -792,10 +792,18 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
             rows[j] = j0 + j < n ? out[j0 + j] : zero;
             dest[j] = j0 + j < n ? out[j0 + j] : sink;
         }
+        if (n - j0 <= 4) {  /* a last block of at most four rows: half the work */
+            for (int c = 0; c < whole; c += W2V_VEC)
+                update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, 4);
+            if (sliced > whole)
+                update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes,
+                                   4);
+            continue;
+        }
         for (int c = 0; c < whole; c += W2V_VEC)
-            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0);
+            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, 8);
         if (sliced > whole)
-            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes);
+            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes, 8);
     }
     for (int u = 0; u < k; u++)
         for (int c = 0; c < sliced; c += W2V_VEC) {
