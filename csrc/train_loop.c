@@ -396,6 +396,13 @@ static inline void prefetch_row(const real *row, int dim) {
     }
 }
 
+/* The row of tree node `node` this thread trains: its own copy of a hot row (several
+ * threads, see hot_slot), else the shared row. */
+static inline real *tree_row(const w2v_model *m, const w2v_thread *t, int32_t node) {
+    const int slot = m->hot_slot ? m->hot_slot[node] : -1;
+    return slot >= 0 && t->hot_local ? t->hot_local + slot * t->hot_stride : hs_row(m, node);
+}
+
 /* Hierarchical softmax: predict `word` through its Huffman path from input `in`.
  * word2vec.c walks the path node by node: dot, gradient, update. The nodes of a path are
  * distinct and `in` does not change along it, so every dot product can be taken first
@@ -409,9 +416,7 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     const real alpha = t->alpha;
     real *rows[W2V_MAX_CODE_LENGTH], f[W2V_MAX_CODE_LENGTH], g[W2V_MAX_CODE_LENGTH];
     for (int d = 0; d < len; d++) {
-        int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;
-        rows[d] = slot >= 0 && t->hot_local ? t->hot_local + slot * t->hot_stride
-                                            : hs_row(m, point[d]);
+        rows[d] = tree_row(m, t, point[d]);
     }
     dots(in, rows, len, dim, f);
     t->loss += hs_gradients(m, f, code, len, alpha, g);
@@ -767,6 +772,18 @@ static inline __attribute__((always_inline)) void update_block_slice(
 #undef STORE
 }
 
+/* One block of batch_update_distinct, slice after slice: the whole slices, then with
+ * AVX-512 the partial last one (masked). */
+static inline __attribute__((always_inline)) void update_block(
+        real *const *in, int k, const real *const rows[OUTPUT_BLOCK],
+        real *const dest[OUTPUT_BLOCK], const real *G, int stride, int j0, real *e, int dim,
+        int whole, int sliced, lanes_t lanes, int width) {
+    for (int c = 0; c < whole; c += W2V_VEC)
+        update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, width);
+    if (sliced > whole)
+        update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes, width);
+}
+
 /* batch_update for distinct input rows and distinct output rows. One block of eight
  * output rows at a time, one slice of W2V_VEC elements of them at a time
  * (update_block_slice): the slice of each output row is read once into registers, the k
@@ -792,18 +809,12 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
             rows[j] = j0 + j < n ? out[j0 + j] : zero;
             dest[j] = j0 + j < n ? out[j0 + j] : sink;
         }
-        if (n - j0 <= 4) {  /* a last block of at most four rows: half the work */
-            for (int c = 0; c < whole; c += W2V_VEC)
-                update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, 4);
-            if (sliced > whole)
-                update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes,
-                                   4);
-            continue;
-        }
-        for (int c = 0; c < whole; c += W2V_VEC)
-            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, 8);
-        if (sliced > whole)
-            update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes, 8);
+        /* a last block of at most four rows takes half the work (a constant width each
+         * way, so that the block's rows stay in registers) */
+        if (n - j0 <= 4)
+            update_block(in, k, rows, dest, G, stride, j0, e, dim, whole, sliced, lanes, 4);
+        else
+            update_block(in, k, rows, dest, G, stride, j0, e, dim, whole, sliced, lanes, 8);
     }
     for (int u = 0; u < k; u++)
         for (int c = 0; c < sliced; c += W2V_VEC) {
@@ -882,9 +893,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
     const int32_t *point = path_of(m, word);
     const int n = m->code_lengths[word];
     for (int d = 0; d < n; d++) {
-        int slot = m->hot_slot ? m->hot_slot[point[d]] : -1;  /* see hs_step */
-        out[d] = slot >= 0 && t->hot_local ? t->hot_local + slot * t->hot_stride
-                                           : hs_row(m, point[d]);
+        out[d] = tree_row(m, t, point[d]);
     }
     if (k > BATCH_MERGED_CONTEXTS) {
         for (int i = 0; i < k; i++) {
