@@ -28,6 +28,16 @@ void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, int64_t 
         }
 }
 
+void w2v_fill_hs_pairs(real *pairs, const real *sigmoid, const real *log_sigmoid,
+                       const real *log_one_minus) {
+    for (int code = 0; code < 2; code++)
+        for (int i = 0; i <= W2V_EXP_TABLE_SIZE; i++) {
+            real *pair = pairs + 2 * (code * (W2V_EXP_TABLE_SIZE + 1) + i);
+            pair[0] = sigmoid[i];
+            pair[1] = code ? log_one_minus[i] : log_sigmoid[i];
+        }
+}
+
 int32_t w2v_draw_noise_word(const w2v_model *m, uint64_t r) {
     return draw_noise_word(m, r);
 }

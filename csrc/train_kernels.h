@@ -48,6 +48,7 @@ typedef struct w2v_model {
     const real *sigmoid_table;    /* W2V_EXP_TABLE_SIZE + 1 entries */
     const real *log_sigmoid_table;     /* log(sigmoid) on the same grid, for the loss */
     const real *log_one_minus_table;   /* log(1 - sigmoid) on the same grid */
+    const real *hs_pairs;         /* see w2v_fill_hs_pairs */
     const uint8_t *codes;         /* V x W2V_MAX_CODE_LENGTH */
     const int32_t *points;        /* V x W2V_MAX_CODE_LENGTH */
     const int32_t *code_lengths;  /* V */
@@ -109,6 +110,14 @@ typedef struct w2v_thread {
 } w2v_thread;
 
 void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus);
+
+/* For a node with code c (0 or 1) and table index i, the pair {sigmoid[i], the node's loss
+ * term}: log_sigmoid[i] if c is 0 (label 1), log_one_minus[i] if c is 1; pair (c, i) at
+ * pairs[2 * (c * (W2V_EXP_TABLE_SIZE + 1) + i)]. The AVX-512 kernel fetches both values
+ * of sixteen nodes with two 64-bit gathers instead of three 32-bit ones (gathers are slow
+ * on AMD's Zen 4). 4 * (W2V_EXP_TABLE_SIZE + 1) floats. */
+void w2v_fill_hs_pairs(real *pairs, const real *sigmoid, const real *log_sigmoid,
+                       const real *log_one_minus);
 
 /* word2vec.c's initial input vectors: uniform in [-0.5, 0.5) / dim from its generator
  * started at `seed` (word2vec.c uses 1, our default too, so both start identical); rows

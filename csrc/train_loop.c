@@ -335,8 +335,9 @@ static inline double loss_outside(real f, int label) {
 /* Hierarchical softmax's gradients (times alpha) for n nodes of a path, from their
  * scores f (g may be f itself), and their loss: word2vec.c's table lookups, no update
  * outside (-6, 6) (g = 0 there; NaN too). With 16-float vectors, sixteen nodes at once:
- * the table values are gathered and the same float operations give the same gradients;
- * the loss terms are the same, summed in another order. */
+ * each node's sigmoid and loss term are gathered as one 64-bit pair (m->hs_pairs), and
+ * the same float operations give the same gradients; the loss terms are the same,
+ * summed in another order. */
 static inline double hs_gradients(const w2v_model *m, const real *f, const uint8_t *code,
                                   int n, real alpha, real *g) {
     double loss = 0;
@@ -344,23 +345,32 @@ static inline double hs_gradients(const w2v_model *m, const real *f, const uint8
 #if W2V_VEC == 16 && defined(__x86_64__)
     const __m512 low = _mm512_set1_ps(-W2V_MAX_EXP), high = _mm512_set1_ps(W2V_MAX_EXP);
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1);
+    /* lanes 0, 2, 4, ... (the sigmoids) and 1, 3, 5, ... (the loss terms) of two vectors */
+    const __m512i firsts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
+                                             26, 28, 30);
+    const __m512i seconds = _mm512_add_epi32(firsts, _mm512_set1_epi32(1));
     __m512d sum = _mm512_setzero_pd();
     for (; d < n; d += 16) {
         const __mmask16 lanes = n - d >= 16 ? 0xFFFF : (__mmask16)((1u << (n - d)) - 1);
         const __m512 x = _mm512_maskz_loadu_ps(lanes, f + d);
-        const __m512 label = _mm512_sub_ps(  /* 1 - code[d], as a float */
-            one, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code + d))));
+        const __m512i codes = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, code + d));
+        const __m512 label = _mm512_sub_ps(one, _mm512_cvtepi32_ps(codes));  /* 1 - code */
         const __mmask16 inside = _mm512_cmp_ps_mask(x, low, _CMP_GT_OQ) &
                                  _mm512_cmp_ps_mask(x, high, _CMP_LT_OQ) & lanes;
-        const __m512i i = _mm512_maskz_cvttps_epi32(  /* sigmoid_index */
+        const __m512i i = _mm512_maskz_cvttps_epi32(  /* sigmoid_index (0 outside) */
             inside, _mm512_mul_ps(_mm512_add_ps(x, high), _mm512_set1_ps(SIGMOID_SCALE)));
-        const __m512 sigmoid = _mm512_mask_i32gather_ps(zero, inside, i, m->sigmoid_table, 4);
+        const __m512i pair = _mm512_add_epi32(  /* the pair's index: code's half, then i */
+            i, _mm512_mullo_epi32(codes, _mm512_set1_epi32(W2V_EXP_TABLE_SIZE + 1)));
+        const double *pairs = (const double *)m->hs_pairs;
+        const __m512 low_pairs = _mm512_castpd_ps(
+            _mm512_i32gather_pd(_mm512_castsi512_si256(pair), pairs, 8));
+        const __m512 high_pairs = _mm512_castpd_ps(
+            _mm512_i32gather_pd(_mm512_extracti64x4_epi64(pair, 1), pairs, 8));
+        const __m512 sigmoid = _mm512_permutex2var_ps(low_pairs, firsts, high_pairs);
         _mm512_mask_storeu_ps(g + d, lanes, _mm512_maskz_mul_ps(
             inside, _mm512_sub_ps(label, sigmoid), _mm512_set1_ps(alpha)));
         const __mmask16 positive = _mm512_cmp_ps_mask(label, zero, _CMP_NEQ_OQ);
-        __m512 log = _mm512_mask_i32gather_ps(zero, inside & positive, i,
-                                              m->log_sigmoid_table, 4);
-        log = _mm512_mask_i32gather_ps(log, inside & ~positive, i, m->log_one_minus_table, 4);
+        const __m512 log = _mm512_permutex2var_ps(low_pairs, seconds, high_pairs);
         /* outside: loss_outside, max(0, f or -f by the label), NaN kept */
         const __m512 signed_f = _mm512_mask_sub_ps(x, positive, zero, x);
         const __m512 term = _mm512_mask_sub_ps(_mm512_maskz_max_ps(lanes, zero, signed_f),

@@ -30,6 +30,7 @@ cdef extern from "train_kernels.h":
         const real *sigmoid_table
         const real *log_sigmoid_table
         const real *log_one_minus_table
+        const real *hs_pairs
         const uint8_t *codes
         const int32_t *points
         const int32_t *code_lengths
@@ -72,6 +73,8 @@ cdef extern from "train_kernels.h":
         int64_t hot_stride
         const int32_t *hot_nodes
     void w2v_fill_tables(real *sigmoid, real *log_sigmoid, real *log_one_minus)
+    void w2v_fill_hs_pairs(real *pairs, const real *sigmoid, const real *log_sigmoid,
+                           const real *log_one_minus)
     void w2v_build_alias(const double *weights, int64_t n, uint64_t *thresholds, int32_t *aliases)
     void w2v_init_input_vectors(real *vectors, int64_t vocab_size, int dim, int64_t stride,
                                 uint64_t seed)
@@ -120,6 +123,15 @@ def sigmoid_tables():
     cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus
     w2v_fill_tables(&s[0], &ls[0], &lo[0])
     return sigmoid, log_sigmoid, log_one_minus
+
+
+def hs_pair_table(sigmoid, log_sigmoid, log_one_minus):
+    """The three tables as hierarchical softmax's (sigmoid, loss term) pairs, by code and
+    index (see w2v_fill_hs_pairs)."""
+    pairs = np.zeros(4 * (W2V_EXP_TABLE_SIZE + 1), dtype=np.float32)
+    cdef real[::1] out = pairs, s = sigmoid, ls = log_sigmoid, lo = log_one_minus
+    w2v_fill_hs_pairs(&out[0], &s[0], &ls[0], &lo[0])
+    return pairs
 
 
 ROW_ALIGNMENT = 64  # bytes: a cache line, and one 16-float AVX-512 vector
@@ -226,19 +238,20 @@ cdef class SharedModel:
         if self.model.train == NULL:
             raise ValueError(f"kernel {self.kernel!r} cannot run here")
         sigmoid, log_sigmoid, log_one_minus = sigmoid_tables()
+        hs_pairs = hs_pair_table(sigmoid, log_sigmoid, log_one_minus)
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
         points = np.ascontiguousarray(points, dtype=np.int32)
         code_lengths = np.ascontiguousarray(code_lengths, dtype=np.int32)
         vocab_size, dim = input_vectors.shape
         noise_thresholds, noise_aliases = alias_tables(
             noise_weights if noise_weights is not None else np.ones(vocab_size))
-        self._keep = [sigmoid, log_sigmoid, log_one_minus, codes, points, code_lengths,
+        self._keep = [sigmoid, log_sigmoid, log_one_minus, hs_pairs, codes, points, code_lengths,
                       noise_thresholds, noise_aliases, keep_thresholds]
         self.input_vectors = input_vectors
         self.hs_vectors = hs_vectors
         self.ns_vectors = ns_vectors
         self.softmax_vectors = softmax_vectors
-        cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus
+        cdef real[::1] s = sigmoid, ls = log_sigmoid, lo = log_one_minus, hp = hs_pairs
         cdef uint8_t[:, ::1] c = codes
         cdef int32_t[:, ::1] p = points
         cdef int32_t[::1] cl = code_lengths, na = noise_aliases
@@ -251,6 +264,7 @@ cdef class SharedModel:
         self.model.sigmoid_table = &s[0]
         self.model.log_sigmoid_table = &ls[0]
         self.model.log_one_minus_table = &lo[0]
+        self.model.hs_pairs = &hp[0]
         self.model.codes = &c[0, 0]
         self.model.points = &p[0, 0]
         self.model.code_lengths = &cl[0]

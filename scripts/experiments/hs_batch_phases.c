@@ -47,12 +47,13 @@ int main(int argc, char **argv) {
         return 0;
     }
     static real sigmoid[W2V_EXP_TABLE_SIZE + 1], log_sig[W2V_EXP_TABLE_SIZE + 1],
-        log_one_minus[W2V_EXP_TABLE_SIZE + 1];
+        log_one_minus[W2V_EXP_TABLE_SIZE + 1], hs_pairs[4 * (W2V_EXP_TABLE_SIZE + 1)];
     w2v_fill_tables(sigmoid, log_sig, log_one_minus);
+    w2v_fill_hs_pairs(hs_pairs, sigmoid, log_sig, log_one_minus);
     w2v_model m = {0};
     m.dim = dim, m.input_stride = m.hs_stride = stride, m.hs = 1, m.vocab_size = V, m.window = 5, m.batch = 1;
     m.sigmoid_table = sigmoid, m.log_sigmoid_table = log_sig;
-    m.log_one_minus_table = log_one_minus;
+    m.log_one_minus_table = log_one_minus, m.hs_pairs = hs_pairs;
     m.input_vectors = matrix((size_t)V * stride);
     m.hs_vectors = matrix((size_t)V * stride);
     uint8_t *codes = calloc(V, W2V_MAX_CODE_LENGTH);
