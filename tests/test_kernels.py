@@ -22,6 +22,17 @@ def test_sigmoid_table_matches_word2vec_c():
     assert np.all(np.diff(sigmoid[:1000]) > 0)
 
 
+def test_hs_pairs_hold_each_codes_sigmoid_and_loss_term():
+    """The AVX-512 kernel gathers a node's sigmoid and loss term as one pair, by code and
+    table index: code 0 (label 1) loses -log sigmoid, code 1 -log(1 - sigmoid)."""
+    tables = _train.sigmoid_tables()
+    sigmoid, log_sigmoid, log_one_minus = tables
+    pairs = _train.hs_pair_table(*tables).reshape(2, len(sigmoid), 2)
+    assert np.array_equal(pairs[:, :, 0], [sigmoid, sigmoid])
+    assert np.array_equal(pairs[0, :, 1], log_sigmoid)
+    assert np.array_equal(pairs[1, :, 1], log_one_minus)
+
+
 def reference_init(vocab_size, dim, seed=1):
     """word2vec.c's InitNet loop, written out in Python."""
     state = seed

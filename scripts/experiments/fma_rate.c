@@ -33,6 +33,7 @@ static double seconds(void) {
             a4 = fma(a4, b, c); a5 = fma(a5, b, c); a6 = fma(a6, b, c); a7 = fma(a7, b, c); \
             a8 = fma(a8, b, c); a9 = fma(a9, b, c); a10 = fma(a10, b, c);                   \
             a11 = fma(a11, b, c);                                                           \
+            /* values the compiler must treat as changed: no folding the loop away */     \
             __asm__ volatile("" : "+x"(a0), "+x"(a1), "+x"(a2), "+x"(a3));                  \
         }                                                                                   \
         double elapsed = seconds() - start;                                                 \
