@@ -245,8 +245,8 @@ cdef class SharedModel:
         vocab_size, dim = input_vectors.shape
         noise_thresholds, noise_aliases = alias_tables(
             noise_weights if noise_weights is not None else np.ones(vocab_size))
-        self._keep = [sigmoid, log_sigmoid, log_one_minus, hs_pairs, codes, points, code_lengths,
-                      noise_thresholds, noise_aliases, keep_thresholds]
+        self._keep = [sigmoid, log_sigmoid, log_one_minus, hs_pairs, codes, points,
+                      code_lengths, noise_thresholds, noise_aliases, keep_thresholds]
         self.input_vectors = input_vectors
         self.hs_vectors = hs_vectors
         self.ns_vectors = ns_vectors
