@@ -100,8 +100,6 @@ typedef struct w2v_thread {
     real *batch_grad;
     real *batch_err;              /* also the slices of the distinct-rows update */
     int32_t *batch_slots;         /* word ids and slots of a block of positions' rows */
-    real *batch_zero;             /* dim zeros: the padding rows of an output block */
-    real *batch_sink;             /* where the padding rows' results go */
     real *hot_local;              /* hot_count rows: this thread's copy of the hot rows */
     real *hot_base;               /* hot_count rows: the shared rows as last synchronised */
     int64_t hot_stride;           /* floats from one row of these copies to the next */

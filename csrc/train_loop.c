@@ -202,19 +202,21 @@ static inline vec8 fold8(const vecf acc[8]) {
 #endif
 }
 
-/* out[j] = x . rows[j] for eight rows, by the fold above */
-static inline void dot8(const real *x, const real *const rows[8], int dim, real out[8]) {
+/* out[j] = x . rows[j] for the first `width` (at most eight, a constant where inlined) of
+ * eight rows, by the fold above: the other sums stay zero and change none of these. */
+static inline __attribute__((always_inline)) void dot_rows(
+        const real *x, const real *const rows[8], int width, int dim, real out[8]) {
     vecf acc[8] = {{0}};
     int c = 0;
     for (; c + W2V_VEC <= dim; c += W2V_VEC) {
         vecf xc = loadv(x + c);
-        for (int j = 0; j < 8; j++) acc[j] += xc * loadv(rows[j] + c);
+        for (int j = 0; j < width; j++) acc[j] += xc * loadv(rows[j] + c);
     }
 #if MASKED_TAIL
     if (c < dim) {
         const lanes_t lanes = first_lanes(dim - c);
         vecf xc = loadv_lanes(x + c, lanes);
-        for (int j = 0; j < 8; j++) acc[j] += xc * loadv_lanes(rows[j] + c, lanes);
+        for (int j = 0; j < width; j++) acc[j] += xc * loadv_lanes(rows[j] + c, lanes);
         c = dim;
     }
 #endif
@@ -223,13 +225,17 @@ static inline void dot8(const real *x, const real *const rows[8], int dim, real 
         vec4 tail[8] = {{0}};
         for (; c + 4 <= dim; c += 4) {
             vec4 xc = load4(x + c);
-            for (int j = 0; j < 8; j++) tail[j] += xc * load4(rows[j] + c);
+            for (int j = 0; j < width; j++) tail[j] += xc * load4(rows[j] + c);
         }
         sum += fold8_4(tail);
     }
     for (; c < dim; c++)  /* then one at a time */
-        for (int j = 0; j < 8; j++) sum[j] += x[c] * rows[j][c];
-    for (int j = 0; j < 8; j++) out[j] = sum[j];
+        for (int j = 0; j < width; j++) sum[j] += x[c] * rows[j][c];
+    for (int j = 0; j < width; j++) out[j] = sum[j];
+}
+
+static inline void dot8(const real *x, const real *const rows[8], int dim, real out[8]) {
+    dot_rows(x, rows, 8, dim, out);
 }
 
 /* out[k] = in . rows[k] for `count` rows: eight at a time while more than four are left
@@ -753,58 +759,84 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 #define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
-/* One slice of one block of batch_update_distinct: elements [c, c + W2V_VEC) of its
- * `width` (8 or 4) output rows (`partial`: only the `lanes` of the last slice) and of the
- * inputs' errors. */
+/* The update of one slice of one block of batch_update_distinct, on vectors of type V
+ * read and written by LOAD and STORE (the caller's): elements [c, c + the vector's
+ * width) of the block's `width` output rows, then of the inputs' errors. */
+#define UPDATE_SLICE(V)                                                 \
+    do {                                                                \
+        V o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];                           \
+        for (int j = 0; j < width; j++) {                               \
+            o[j] = LOAD(rows[j] + c);                                   \
+            acc[j] = o[j];                                              \
+        }                                                               \
+        for (int u = 0; u < k; u++) {                                   \
+            real *eu_at = e + (int64_t)u * dim + c;                     \
+            V xu = LOAD(in[u] + c), eu = LOAD(eu_at);                   \
+            const real *g = G + (int64_t)u * stride + j0;               \
+            for (int j = 0; j < width; j++) {                           \
+                eu += g[j] * o[j];                                      \
+                acc[j] += g[j] * xu;                                    \
+            }                                                           \
+            STORE(eu_at, eu);                                           \
+        }                                                               \
+        for (int j = 0; j < width; j++) STORE(rows[j] + c, acc[j]);     \
+    } while (0)
+
+/* One slice of one block of batch_update_distinct: W2V_VEC elements from c on of its
+ * `width` output rows (`partial`: only the `lanes` of the last slice). */
 static inline __attribute__((always_inline)) void update_block_slice(
-        real *const *in, int k, const real *const rows[OUTPUT_BLOCK],
-        real *const dest[OUTPUT_BLOCK], const real *G, int stride, int j0, real *e, int dim,
-        int c, int partial, lanes_t lanes, int width) {
+        real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
+        real *e, int dim, int c, int partial, lanes_t lanes, int width) {
 #define LOAD(p) (partial ? loadv_lanes(p, lanes) : loadv(p))
 #define STORE(p, v) (partial ? storev_lanes(p, v, lanes) : storev(p, v))
-    vecf o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];
-    for (int j = 0; j < width; j++) {
-        o[j] = LOAD(rows[j] + c);
-        acc[j] = o[j];
-    }
-    for (int u = 0; u < k; u++) {
-        real *eu_at = e + (int64_t)u * dim + c;
-        vecf xu = LOAD(in[u] + c), eu = LOAD(eu_at);
-        const real *g = G + (int64_t)u * stride + j0;
-        for (int j = 0; j < width; j++) {
-            eu += g[j] * o[j];
-            acc[j] += g[j] * xu;
-        }
-        STORE(eu_at, eu);
-    }
-    for (int j = 0; j < width; j++) STORE(dest[j] + c, acc[j]);
+    UPDATE_SLICE(vecf);
 #undef LOAD
 #undef STORE
 }
 
+#if MASKED_TAIL
+/* The same for a last slice of at most eight elements, on 8-float vectors: the AMD Zen 4
+ * machine splits each 16-float operation in two, so a masked 16-float slice would cost
+ * twice as much for the same elements. */
+static inline __attribute__((always_inline)) void update_block_half_slice(
+        real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
+        real *e, int dim, int c, __mmask8 lanes, int width) {
+#define LOAD(p) ((vec8)_mm256_maskz_loadu_ps(lanes, p))
+#define STORE(p, v) _mm256_mask_storeu_ps(p, lanes, (__m256)(v))
+    UPDATE_SLICE(vec8);
+#undef LOAD
+#undef STORE
+}
+#endif
+
 /* One block of batch_update_distinct, slice after slice: the whole slices, then with
- * AVX-512 the partial last one (masked). */
+ * AVX-512 the partial last one (masked, on 8-float vectors when it fits them). */
 static inline __attribute__((always_inline)) void update_block(
-        real *const *in, int k, const real *const rows[OUTPUT_BLOCK],
-        real *const dest[OUTPUT_BLOCK], const real *G, int stride, int j0, real *e, int dim,
-        int whole, int sliced, lanes_t lanes, int width) {
+        real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
+        real *e, int dim, int whole, int sliced, lanes_t lanes, int width) {
     for (int c = 0; c < whole; c += W2V_VEC)
-        update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, c, 0, 0, width);
-    if (sliced > whole)
-        update_block_slice(in, k, rows, dest, G, stride, j0, e, dim, whole, 1, lanes, width);
+        update_block_slice(in, k, rows, G, stride, j0, e, dim, c, 0, 0, width);
+    if (sliced == whole)
+        return;
+#if MASKED_TAIL
+    if (dim - whole <= 8)
+        update_block_half_slice(in, k, rows, G, stride, j0, e, dim, whole, (__mmask8)lanes,
+                                width);
+    else
+#endif
+        update_block_slice(in, k, rows, G, stride, j0, e, dim, whole, 1, lanes, width);
 }
 
 /* batch_update for distinct input rows and distinct output rows. One block of eight
- * output rows at a time, one slice of W2V_VEC elements of them at a time
- * (update_block_slice): the slice of each output row is read once into registers, the k
- * input rows' slices are read against it, their errors accumulate in `e` (k x dim, block after block in order) and
- * every output row is written once; then each input row gets its error. G is k x n
- * with row stride `stride`; outputs past n in the last block read the all-zero row
- * `zero` (their gradients, read past a row of G, meet only zeros) and write to `sink`.
- * Distinct rows of two different matrices (no --tied): no update is seen by a read. */
+ * output rows at a time (the last one as wide as the rows left), one slice of W2V_VEC
+ * elements of them at a time (update_block_slice): the slice of each output row is read
+ * once into registers, the k input rows' slices are read against it, their errors
+ * accumulate in `e` (k x dim, block after block in order) and every output row is
+ * written once; then each input row gets its error. G is k x n with row stride
+ * `stride`. Distinct rows of two different matrices (no --tied): no update is seen by a
+ * read. */
 static void batch_update_distinct(real *const *in, int k, real *const *out, int n,
-                                  const real *G, int stride, real *scratch,
-                                  const real *zero, real *sink, int dim) {
+                                  const real *G, int stride, real *scratch, int dim) {
     /* the vector slices: whole ones, and with AVX-512 the partial last one (masked) */
     const int whole = dim - dim % W2V_VEC, sliced = MASKED_TAIL ? dim : whole;
     const lanes_t lanes = MASKED_TAIL && whole < dim ? first_lanes(dim - whole) : 0;
@@ -813,18 +845,21 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
         for (int c = 0; c < sliced; c += W2V_VEC)
             storev_lanes(e + (int64_t)u * dim + c, (vecf){0}, c < whole ? -1 : lanes);
     for (int j0 = 0; j0 < n; j0 += OUTPUT_BLOCK) {
-        const real *rows[OUTPUT_BLOCK];
-        real *dest[OUTPUT_BLOCK];
-        for (int j = 0; j < OUTPUT_BLOCK; j++) {
-            rows[j] = j0 + j < n ? out[j0 + j] : zero;
-            dest[j] = j0 + j < n ? out[j0 + j] : sink;
+        real *const *rows = out + j0;
+        /* one constant width each, so that the block's rows stay in registers */
+#define BLOCK(width) update_block(in, k, rows, G, stride, j0, e, dim, whole, sliced, lanes, \
+                                  width)
+        switch (n - j0 < OUTPUT_BLOCK ? n - j0 : OUTPUT_BLOCK) {
+        case 8: BLOCK(8); break;
+        case 7: BLOCK(7); break;
+        case 6: BLOCK(6); break;
+        case 5: BLOCK(5); break;
+        case 4: BLOCK(4); break;
+        case 3: BLOCK(3); break;
+        case 2: BLOCK(2); break;
+        case 1: BLOCK(1); break;
         }
-        /* a last block of at most four rows takes half the work (a constant width each
-         * way, so that the block's rows stay in registers) */
-        if (n - j0 <= 4)
-            update_block(in, k, rows, dest, G, stride, j0, e, dim, whole, sliced, lanes, 4);
-        else
-            update_block(in, k, rows, dest, G, stride, j0, e, dim, whole, sliced, lanes, 8);
+#undef BLOCK
     }
     for (int u = 0; u < k; u++)
         for (int c = 0; c < sliced; c += W2V_VEC) {
@@ -873,20 +908,33 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
     }
 }
 
+/* One block of scores: the `width` (1 to 8, a constant where inlined) outputs from j0 on
+ * against every input. */
+static inline __attribute__((always_inline)) void scores_block(
+        real *const *in, int k, real *const *out, int j0, int width, real *G, int stride,
+        int dim) {
+    real sums[8];
+    for (int u = 0; u < k; u++) {
+        dot_rows(in[u], (const real *const *)out + j0, width, dim, sums);
+        real *g = G + (int64_t)u * stride + j0;
+        for (int j = 0; j < width; j++) g[j] = sums[j];
+    }
+}
+
 /* G[u * stride + j] = in[u] . out[j] for the k inputs and n outputs, eight outputs at a
- * time; a last block short of rows repeats the last row, as in dots(), its extra sums
- * dropped. */
+ * time and the last block exactly as wide as the outputs left. */
 static void scores(real *const *in, int k, real *const *out, int n, real *G, int stride,
                    int dim) {
-    for (int j0 = 0; j0 < n; j0 += 8) {
-        const real *rows[8];
-        real sums[8];
-        for (int j = 0; j < 8; j++) rows[j] = out[j0 + j < n ? j0 + j : n - 1];
-        for (int u = 0; u < k; u++) {
-            dot8(in[u], rows, dim, sums);
-            real *g = G + (int64_t)u * stride + j0;
-            for (int j = 0; j < 8 && j0 + j < n; j++) g[j] = sums[j];
-        }
+    int j0 = 0;
+    for (; j0 + 8 <= n; j0 += 8) scores_block(in, k, out, j0, 8, G, stride, dim);
+    switch (n - j0) {  /* one constant width each, so that the sums stay in registers */
+    case 7: scores_block(in, k, out, j0, 7, G, stride, dim); break;
+    case 6: scores_block(in, k, out, j0, 6, G, stride, dim); break;
+    case 5: scores_block(in, k, out, j0, 5, G, stride, dim); break;
+    case 4: scores_block(in, k, out, j0, 4, G, stride, dim); break;
+    case 3: scores_block(in, k, out, j0, 3, G, stride, dim); break;
+    case 2: scores_block(in, k, out, j0, 2, G, stride, dim); break;
+    case 1: scores_block(in, k, out, j0, 1, G, stride, dim); break;
     }
 }
 
@@ -922,7 +970,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
         *loss += hs_gradients(m, g, code, n, alpha, g) * weight[u];
         for (int d = 0; d < n; d++) g[d] *= weight[u];
     }
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_zero, t->batch_sink, dim);
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, dim);
 }
 
 /* The slot of `word` among the first *count of words[], added at the end if new. */
@@ -1005,7 +1053,7 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
         }
     }
     t->loss_examples += predictions;
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, t->batch_zero, t->batch_sink, dim);
+    batch_update_distinct(in, k, out, n, G, n, t->batch_err, dim);
 }
 
 static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {

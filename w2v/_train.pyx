@@ -66,8 +66,6 @@ cdef extern from "train_kernels.h":
         real *batch_grad
         real *batch_err
         int32_t *batch_slots
-        real *batch_zero
-        real *batch_sink
         real *hot_local
         real *hot_base
         int64_t hot_stride
@@ -377,12 +375,10 @@ cdef class ThreadState:
         batch_grad = np.zeros(sizes["grad"], dtype=np.float32)
         batch_slots = np.zeros(sizes["slots"], dtype=np.int32)
         batch_err = np.zeros(sizes["err"], dtype=np.float32)
-        batch_zero = np.zeros(dim + 16, dtype=np.float32)
-        batch_sink = np.zeros(dim + 16, dtype=np.float32)
         self._buffers = (hidden, hidden_error, scores, negatives, batch_in, batch_out,
-                         batch_grad, batch_err, batch_zero, batch_sink, batch_slots)
+                         batch_grad, batch_err, batch_slots)
         cdef Py_ssize_t[::1] bi = batch_in, bo = batch_out
-        cdef real[::1] bg = batch_grad, be = batch_err, bz = batch_zero, bk = batch_sink
+        cdef real[::1] bg = batch_grad, be = batch_err
         cdef int32_t[::1] bsl = batch_slots
         self.state.batch_slots = &bsl[0]
         # a copy of the hot tree rows (see SharedModel): local and as last synchronised
@@ -398,8 +394,6 @@ cdef class ThreadState:
         self.state.hot_base = matrix_pointer(hot_base)
         self.state.hot_stride = _stride_of(hot_local) if hot else 0
         self.state.hot_nodes = <const int32_t *>cnp.PyArray_DATA(shared.hot_nodes)
-        self.state.batch_zero = &bz[0]
-        self.state.batch_sink = &bk[0]
         self.state.batch_in = <real **>&bi[0]
         self.state.batch_out = <real **>&bo[0]
         self.state.batch_grad = &bg[0]

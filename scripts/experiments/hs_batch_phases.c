@@ -91,8 +91,6 @@ int main(int argc, char **argv) {
     t.batch_out = calloc(64, sizeof(real *));
     t.batch_grad = calloc(2 * 64 * 64, sizeof(real));
     t.batch_err = calloc(64 * (dim + 16), sizeof(real));
-    t.batch_zero = calloc(dim + 16, sizeof(real));
-    t.batch_sink = calloc(dim + 16, sizeof(real));
     real *gradients = t.batch_grad + 64 * 64;  /* the gradients phase writes here */
     static int target[POSITIONS], contexts[POSITIONS], context[POSITIONS][MAX_CONTEXTS];
     double units = 0;  /* (context, node) pairs, for the multiply-adds */
@@ -137,8 +135,7 @@ int main(int argc, char **argv) {
                                              codes + target[p] * W2V_MAX_CODE_LENGTH, n,
                                              t.alpha, gradients + u * n);
                 else
-                    batch_update_distinct(in, k, out, n, gradients, n, t.batch_err,
-                                          t.batch_zero, t.batch_sink, dim);
+                    batch_update_distinct(in, k, out, n, gradients, n, t.batch_err, dim);
             }
             double cycles = (double)(__rdtsc() - start) / POSITIONS;
             if (cycles < best) best = cycles;
