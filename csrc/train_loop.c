@@ -963,12 +963,22 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
         return;
     }
     real weight[BATCH_MERGED_CONTEXTS];
+    const int contexts = k;
     k = merge_repeats(in, weight, k);
     scores(in, k, out, n, G, n, dim);
-    for (int u = 0; u < k; u++) {
-        real *g = G + (int64_t)u * n;
-        *loss += hs_gradients(m, g, code, n, alpha, g) * weight[u];
-        for (int d = 0; d < n; d++) g[d] *= weight[u];
+    if (k == contexts) {
+        /* no context repeated: G's k x n gradients in one pass, against the path's code
+         * once per context (each copy of the whole code slot overwrites the last one's
+         * unused end) */
+        uint8_t codes[BATCH_MERGED_CONTEXTS * W2V_MAX_CODE_LENGTH];
+        for (int u = 0; u < k; u++) memcpy(codes + u * n, code, W2V_MAX_CODE_LENGTH);
+        *loss += hs_gradients(m, G, codes, k * n, alpha, G);
+    } else {
+        for (int u = 0; u < k; u++) {
+            real *g = G + (int64_t)u * n;
+            *loss += hs_gradients(m, g, code, n, alpha, g) * weight[u];
+            for (int d = 0; d < n; d++) g[d] *= weight[u];
+        }
     }
     batch_update_distinct(in, k, out, n, G, n, t->batch_err, dim);
 }
