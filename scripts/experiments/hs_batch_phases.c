@@ -129,11 +129,15 @@ int main(int argc, char **argv) {
                              (int64_t)points[target[p] * W2V_MAX_CODE_LENGTH + d] * stride;
                 if (phase == SCORES)
                     scores(in, k, out, n, t.batch_grad, n, dim);
-                else if (phase == GRADIENTS)
+                else if (phase == GRADIENTS) {
+                    /* in one pass, as hs_position for contexts without repeats */
+                    uint8_t path_codes[MAX_CONTEXTS * W2V_MAX_CODE_LENGTH];
                     for (int u = 0; u < k; u++)
-                        loss += hs_gradients(&m, t.batch_grad + u * n,
-                                             codes + target[p] * W2V_MAX_CODE_LENGTH, n,
-                                             t.alpha, gradients + u * n);
+                        memcpy(path_codes + u * n, codes + target[p] * W2V_MAX_CODE_LENGTH,
+                               W2V_MAX_CODE_LENGTH);
+                    loss += hs_gradients(&m, t.batch_grad, path_codes, k * n, t.alpha,
+                                         gradients);
+                }
                 else
                     batch_update_distinct(in, k, out, n, gradients, n, t.batch_err, dim);
             }
