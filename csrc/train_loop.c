@@ -234,6 +234,7 @@ static inline __attribute__((always_inline)) void dot_rows(
     for (int j = 0; j < width; j++) out[j] = sum[j];
 }
 
+/* all eight (dots(): a short block repeats its last row) */
 static inline void dot8(const real *x, const real *const rows[8], int dim, real out[8]) {
     dot_rows(x, rows, 8, dim, out);
 }
@@ -760,8 +761,9 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
 /* The update of one slice of one block of batch_update_distinct, on vectors of type V
- * read and written by LOAD and STORE (the caller's): elements [c, c + the vector's
- * width) of the block's `width` output rows, then of the inputs' errors. */
+ * read and written by LOAD and STORE: elements [c, c + the vector's width) of the
+ * block's `width` output rows, then of the inputs' errors. Written once for the two
+ * functions below, whose parameters (and LOAD and STORE) it uses. */
 #define UPDATE_SLICE(V)                                                 \
     do {                                                                \
         V o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];                           \
