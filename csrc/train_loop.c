@@ -758,6 +758,20 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 }
 
 #define OUTPUT_BLOCK 8  /* output rows updated together, their vectors held in registers */
+
+/* BLOCK(w) for the constant w equal to `width` (1 to 8): each width gets its own inlined
+ * copy, whose per-row vectors the compiler can keep in registers. */
+#define SWITCH_WIDTH(width, BLOCK)      \
+    switch (width) {                    \
+    case 8: BLOCK(8); break;            \
+    case 7: BLOCK(7); break;            \
+    case 6: BLOCK(6); break;            \
+    case 5: BLOCK(5); break;            \
+    case 4: BLOCK(4); break;            \
+    case 3: BLOCK(3); break;            \
+    case 2: BLOCK(2); break;            \
+    case 1: BLOCK(1); break;            \
+    }
 #define BATCH_MERGED_CONTEXTS 64   /* more contexts (a huge window): the general update */
 
 /* The update of one slice of one block of batch_update_distinct, on vectors of type V
@@ -851,16 +865,7 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
         /* one constant width each, so that the block's rows stay in registers */
 #define BLOCK(width) update_block(in, k, rows, G, stride, j0, e, dim, whole, sliced, lanes, \
                                   width)
-        switch (n - j0 < OUTPUT_BLOCK ? n - j0 : OUTPUT_BLOCK) {
-        case 8: BLOCK(8); break;
-        case 7: BLOCK(7); break;
-        case 6: BLOCK(6); break;
-        case 5: BLOCK(5); break;
-        case 4: BLOCK(4); break;
-        case 3: BLOCK(3); break;
-        case 2: BLOCK(2); break;
-        case 1: BLOCK(1); break;
-        }
+        SWITCH_WIDTH(n - j0 < OUTPUT_BLOCK ? n - j0 : OUTPUT_BLOCK, BLOCK);
 #undef BLOCK
     }
     for (int u = 0; u < k; u++)
@@ -927,16 +932,11 @@ static inline __attribute__((always_inline)) void scores_block(
  * time and the last block exactly as wide as the outputs left. */
 static void scores(real *const *in, int k, real *const *out, int n, real *G, int stride,
                    int dim) {
-    int j0 = 0;
-    for (; j0 + 8 <= n; j0 += 8) scores_block(in, k, out, j0, 8, G, stride, dim);
-    switch (n - j0) {  /* one constant width each, so that the sums stay in registers */
-    case 7: scores_block(in, k, out, j0, 7, G, stride, dim); break;
-    case 6: scores_block(in, k, out, j0, 6, G, stride, dim); break;
-    case 5: scores_block(in, k, out, j0, 5, G, stride, dim); break;
-    case 4: scores_block(in, k, out, j0, 4, G, stride, dim); break;
-    case 3: scores_block(in, k, out, j0, 3, G, stride, dim); break;
-    case 2: scores_block(in, k, out, j0, 2, G, stride, dim); break;
-    case 1: scores_block(in, k, out, j0, 1, G, stride, dim); break;
+    for (int j0 = 0; j0 < n; j0 += 8) {
+        /* one constant width each, as in batch_update_distinct: the sums stay in registers */
+#define BLOCK(width) scores_block(in, k, out, j0, width, G, stride, dim)
+        SWITCH_WIDTH(n - j0 < 8 ? n - j0 : 8, BLOCK);
+#undef BLOCK
     }
 }
 
