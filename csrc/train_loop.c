@@ -202,24 +202,11 @@ static inline vec8 fold8(const vecf acc[8]) {
 #endif
 }
 
-/* out[j] = x . rows[j] for the first `width` (at most eight, a constant where inlined) of
- * eight rows, by the fold above: the other sums stay zero and change none of these. */
-static inline __attribute__((always_inline)) void dot_rows(
-        const real *x, const real *const rows[8], int width, int dim, real out[8]) {
-    vecf acc[8] = {{0}};
-    int c = 0;
-    for (; c + W2V_VEC <= dim; c += W2V_VEC) {
-        vecf xc = loadv(x + c);
-        for (int j = 0; j < width; j++) acc[j] += xc * loadv(rows[j] + c);
-    }
-#if MASKED_TAIL
-    if (c < dim) {
-        const lanes_t lanes = first_lanes(dim - c);
-        vecf xc = loadv_lanes(x + c, lanes);
-        for (int j = 0; j < width; j++) acc[j] += xc * loadv_lanes(rows[j] + c, lanes);
-        c = dim;
-    }
-#endif
+/* The sums of dot_rows_of's partial-sum vectors (folded) and of the elements past them:
+ * out[j] = x . rows[j] for the first `width` rows, from element c on. */
+static inline __attribute__((always_inline)) void finish_sums(
+        const real *x, const vecf acc[8], const real *const rows[8], int width, int dim,
+        int c, real out[8]) {
     vec8 sum = fold8(acc);
     if (c + 4 <= dim) {  /* the elements past the last whole vector, four at a time */
         vec4 tail[8] = {{0}};
@@ -232,6 +219,52 @@ static inline __attribute__((always_inline)) void dot_rows(
     for (; c < dim; c++)  /* then one at a time */
         for (int j = 0; j < width; j++) sum[j] += x[c] * rows[j][c];
     for (int j = 0; j < width; j++) out[j] = sum[j];
+}
+
+/* out0[j] = x[0] . rows[j] (and out1[j] = x[1] . rows[j] if `inputs` is 2; 1 or 2, a
+ * constant where inlined) for the first `width` (at most eight, a constant where inlined)
+ * of eight rows, by the fold above: the other sums stay zero and change none of these.
+ * Each sum is computed the same way whatever `inputs` is. Two inputs share each load of
+ * a row: the AMD Zen 4 machine loads one 16-float vector per cycle, so with one input the
+ * loads (nine per eight multiply-adds), not the multiply-adds, set the pace. */
+static inline __attribute__((always_inline)) void dot_rows_of(
+        const real *const *x, int inputs, const real *const rows[8], int width, int dim,
+        real out0[8], real out1[8]) {
+    vecf acc0[8] = {{0}}, acc1[8] = {{0}};
+    const real *x0 = x[0], *x1 = inputs > 1 ? x[1] : x[0];
+    int c = 0;
+    for (; c + W2V_VEC <= dim; c += W2V_VEC) {
+        const vecf xc0 = loadv(x0 + c), xc1 = inputs > 1 ? loadv(x1 + c) : xc0;
+        for (int j = 0; j < width; j++) {
+            vecf r = loadv(rows[j] + c);
+            /* in a register: else the compiler loads it again for each input */
+            if (inputs > 1) __asm__("" : "+v"(r));
+            acc0[j] += xc0 * r;
+            if (inputs > 1) acc1[j] += xc1 * r;
+        }
+    }
+#if MASKED_TAIL
+    if (c < dim) {
+        const lanes_t lanes = first_lanes(dim - c);
+        const vecf xc0 = loadv_lanes(x0 + c, lanes);
+        const vecf xc1 = inputs > 1 ? loadv_lanes(x1 + c, lanes) : xc0;
+        for (int j = 0; j < width; j++) {
+            vecf r = loadv_lanes(rows[j] + c, lanes);
+            if (inputs > 1) __asm__("" : "+v"(r));
+            acc0[j] += xc0 * r;
+            if (inputs > 1) acc1[j] += xc1 * r;
+        }
+        c = dim;
+    }
+#endif
+    finish_sums(x0, acc0, rows, width, dim, c, out0);
+    if (inputs > 1) finish_sums(x1, acc1, rows, width, dim, c, out1);
+}
+
+/* out[j] = x . rows[j] for the first `width` of eight rows */
+static inline __attribute__((always_inline)) void dot_rows(
+        const real *x, const real *const rows[8], int width, int dim, real out[8]) {
+    dot_rows_of(&x, 1, rows, width, dim, out, out);
 }
 
 /* all eight (dots(): a short block repeats its last row) */
@@ -915,16 +948,28 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
     }
 }
 
+/* With 32 vector registers (AVX-512), the scores take two inputs at a time: their sixteen
+ * partial sums fit, as they do not in the sixteen of AVX2 and SSE. */
+#define PAIRED_SCORES (W2V_VEC == 16)
+
 /* One block of scores: the `width` (1 to 8, a constant where inlined) outputs from j0 on
- * against every input. */
+ * against every input, two at a time where PAIRED_SCORES allows. */
 static inline __attribute__((always_inline)) void scores_block(
         real *const *in, int k, real *const *out, int j0, int width, real *G, int stride,
         int dim) {
-    real sums[8];
-    for (int u = 0; u < k; u++) {
-        dot_rows(in[u], (const real *const *)out + j0, width, dim, sums);
-        real *g = G + (int64_t)u * stride + j0;
-        for (int j = 0; j < width; j++) g[j] = sums[j];
+    const real *const *rows = (const real *const *)out + j0;
+    real sums[2][8];
+    int u = 0;
+    if (PAIRED_SCORES)
+        for (; u + 2 <= k; u += 2) {
+            dot_rows_of((const real *const *)in + u, 2, rows, width, dim, sums[0], sums[1]);
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < width; j++)
+                    G[(int64_t)(u + i) * stride + j0 + j] = sums[i][j];
+        }
+    for (; u < k; u++) {
+        dot_rows(in[u], rows, width, dim, sums[0]);
+        for (int j = 0; j < width; j++) G[(int64_t)u * stride + j0 + j] = sums[0][j];
     }
 }
 
