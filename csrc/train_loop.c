@@ -490,9 +490,9 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
  * the top hot_levels rows of every path are read from the thread's own copies (see
  * hot_slot), which stay in cache: only the deeper rows are fetched. They are fetched
  * into L2, not L1: a path is some ninety lines, more than L1 can have in flight, and
- * the AMD Zen 4 machine trained faster so (--batch SG-HS about 5 % on 1 thread and 12 %
- * on 2, the default mode's SG-HS about 3 %; negative sampling's few rows were not
- * faster so, and stay fetched into L1). */
+ * the AMD Zen 4 machine trained hierarchical softmax faster so (README, "Two inputs per
+ * load of a row"); negative sampling's few rows were not faster so, and stay fetched
+ * into L1. */
 static inline void prefetch_path(const w2v_model *m, int32_t word) {
     const int32_t *point = path_of(m, word);
     const int len = m->code_lengths[word];
