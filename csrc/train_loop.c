@@ -438,10 +438,10 @@ static inline double hs_gradients(const w2v_model *m, const real *f, const uint8
 /* A row fetched into cache ahead of its use. The empty asm marks each address as used:
  * GCC 12 otherwise deletes whole loops of prefetches as code without effect (a Huffman
  * path's prefetches were compiled to nothing). */
-static inline void prefetch_row_at(const real *row, int dim, int locality) {
+static inline void prefetch_row_into(const real *row, int dim, int into_l1) {
     const char *p = (const char *)row, *end = (const char *)(row + dim);
     for (; p < end; p += 64) {
-        if (locality == 3)
+        if (into_l1)  /* a constant where inlined: the hint must be one */
             __builtin_prefetch(p, 0, 3);  /* prefetcht0: into L1 */
         else
             __builtin_prefetch(p, 0, 2);  /* prefetcht1: into L2 only */
@@ -449,7 +449,7 @@ static inline void prefetch_row_at(const real *row, int dim, int locality) {
     }
 }
 
-static inline void prefetch_row(const real *row, int dim) { prefetch_row_at(row, dim, 3); }
+static inline void prefetch_row(const real *row, int dim) { prefetch_row_into(row, dim, 1); }
 
 /* The row of tree node `node` this thread trains: its own copy of a hot row (several
  * threads, see hot_slot), else the shared row. */
@@ -491,13 +491,13 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
  * hot_slot), which stay in cache: only the deeper rows are fetched. They are fetched
  * into L2, not L1: a path is some ninety lines, more than L1 can have in flight, and
  * the AMD Zen 4 machine trained hierarchical softmax faster so (README, "Two inputs per
- * load of a row"); negative sampling's few rows were not faster so, and stay fetched
- * into L1. */
+ * load of a row"). Negative sampling was slower with its prefetches into L2: its rows
+ * and the input rows stay fetched into L1. */
 static inline void prefetch_path(const w2v_model *m, int32_t word) {
     const int32_t *point = path_of(m, word);
     const int len = m->code_lengths[word];
     for (int d = m->hot_levels; d < len; d++)  /* 0 without copies */
-        prefetch_row_at(hs_row(m, point[d]), m->dim, 2);
+        prefetch_row_into(hs_row(m, point[d]), m->dim, 0);
 }
 
 /* A word's entry in the tree (code length, path, code), fetched ahead of prefetch_path,
