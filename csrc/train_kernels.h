@@ -86,6 +86,8 @@ typedef struct w2v_thread {
     uint64_t next_random;
     real alpha;
     int64_t words_pending;        /* read but not yet added to *words_done */
+    int cut_sentence_kept;        /* the last batch ended inside a sentence, after a kept
+                                   * word (that piece was trained): see LOOP_ENTRY */
     double loss;                  /* float64: a float32 total saturates on real corpora */
     int64_t loss_examples;
     real *hidden;                 /* neu1: the CBOW input average, dim */
@@ -157,6 +159,11 @@ int64_t w2v_words_done(const w2v_model *m);
 /* Add the thread's pending word count to the shared counter (and synchronise its copy
  * of the hot tree rows, if any). */
 void w2v_flush_words(const w2v_model *m, w2v_thread *t);
+
+/* The end of the thread's pass, as word2vec.c ends one: its pending words join the shared
+ * counter, but alpha stays until the next pass has read 10,000 words, and no sentence
+ * is left open. */
+void w2v_end_pass(const w2v_model *m, w2v_thread *t);
 
 /* Add the changes of the thread's hot rows to the shared rows, and take theirs. */
 void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t);

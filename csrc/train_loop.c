@@ -640,10 +640,20 @@ static inline void window_span(int window, int b, int pos, int len, int *lo, int
     *hi = (int)(stop > start ? stop : start);
 }
 
+/* word2vec.c checks its word count before every position for a new learning rate, but
+ * the count grows only as a sentence is read: the sentence that passes 10,000 words
+ * trains its first position at the old rate and the rest at the new one. Called before
+ * each position (or block of positions) after the first. */
+static inline void update_alpha_if_due(const w2v_model *m, w2v_thread *t) {
+    if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE)
+        w2v_flush_words(m, t);  /* synchronises the hot rows too */
+}
+
 static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
     const int dim = m->dim;
     const int32_t *sen = t->sentence;
     for (int pos = 0; pos < len; pos++) {
+        if (pos == 1) update_alpha_if_due(m, t);
         int32_t word = sen[pos];
         /* what the next position needs and this one does not: its target's path, and
          * the input row entering its window */
@@ -669,6 +679,7 @@ static void train_sentence_cbow(const w2v_model *m, w2v_thread *t, int len) {
     const int32_t *sen = t->sentence;
     real *hidden = t->hidden;
     for (int pos = 0; pos < len; pos++) {
+        if (pos == 1) update_alpha_if_due(m, t);
         int32_t word = sen[pos];
         if (pos + 1 < len) prefetch_next_position(m, sen, pos + 1, len);
         int b = (int)(next_rand(&t->next_random) % (uint64_t)m->window);
@@ -1128,6 +1139,7 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
     const int positions = m->batch;
     real **in = t->batch_in;
     for (int first = 0; first < len; first += positions) {
+        if (first == positions) update_alpha_if_due(m, t);
         const int count = len - first < positions ? len - first : positions;
         int lo[W2V_BATCH_POSITIONS], hi[W2V_BATCH_POSITIONS];
         for (int p = 0; p < count; p++) {
@@ -1172,15 +1184,18 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
     int64_t i = 0;
     while (i < count) {
         if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE)
-            w2v_flush_words(m, t);  /* synchronises the hot rows too */
+            w2v_flush_words(m, t);  /* after a sentence of one position or none */
         else if (t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS)
             w2v_sync_hot_rows(m, t);
-        int len = 0;
+        int len = 0, ended = 0;
         while (i < count) {
             int32_t word = ids[i++];
             t->words_pending++;      /* counted before subsampling, </s> included */
             t->hot_pending++;
-            if (word == 0) break;    /* </s> ends the sentence and is never trained */
+            if (word == 0) {         /* </s> ends the sentence and is never trained */
+                ended = 1;
+                break;
+            }
             if (m->keep_thresholds) {
                 real ran = m->keep_thresholds[word];
                 uint64_t r = next_rand(&t->next_random);
@@ -1191,8 +1206,17 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
                 if (ran < bits / (real)65536) continue;
             }
             t->sentence[len++] = word;
-            if (len >= W2V_MAX_SENTENCE) break;
+            if (len >= W2V_MAX_SENTENCE) {
+                ended = 1;
+                break;
+            }
         }
+        /* A sentence left with no word (a blank line, or every word subsampled away):
+         * word2vec.c still goes through its position 0, which draws the window and finds
+         * no context, so its generator moves on once. Not when the sentence began in the
+         * batch before with a kept word: word2vec.c saw one sentence there, not empty. */
+        if (!len && ended && !t->cut_sentence_kept) next_rand(&t->next_random);
+        t->cut_sentence_kept = !ended && (len || t->cut_sentence_kept);
         if (m->cbow) train_sentence_cbow(m, t, len);
         else if (m->batch) train_sentence_sg_batch(m, t, len);
         else train_sentence_sg(m, t, len);

@@ -32,6 +32,8 @@ class BatchReferenceTrainer(ReferenceTrainer):
     def train_sentence(self, sentence):
         assert not self.cbow, "the batched mode is for skip-gram"
         for first in range(0, len(sentence), self.positions):
+            if first > 0:
+                self.update_alpha_if_due()
             block = range(first, min(first + self.positions, len(sentence)))
             windows = {}
             for pos in block:

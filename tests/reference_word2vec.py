@@ -19,13 +19,17 @@ ALIAS_BITS = 48
 class ReferenceTrainer:
     def __init__(self, input_vectors, hs_vectors, ns_vectors, codes, points, code_lengths,
                  noise_weights, keep, window, negative, hs, cbow, alpha, seed,
-                 softmax_vectors=None):
+                 softmax_vectors=None, total_words=None):
         self.input_vectors, self.hs_vectors, self.ns_vectors = input_vectors, hs_vectors, ns_vectors
         self.softmax_vectors = softmax_vectors  # None: no exact softmax
         self.codes, self.points, self.code_lengths = codes, points, code_lengths
         self.thresholds, self.aliases = _train.alias_tables(noise_weights)
         self.keep, self.window, self.negative, self.hs, self.cbow = keep, window, negative, hs, cbow
         self.alpha = np.float32(alpha)
+        # word2vec.c's schedule: every 10,000 words, alpha * (1 - words / total_words),
+        # floored at alpha * 1e-4 (None: alpha stays)
+        self.starting_alpha, self.total_words = alpha, total_words
+        self.word_count = self.last_word_count = 0
         self.state = seed
         self.sigmoid_table = _train.sigmoid_tables()[0]
 
@@ -37,6 +41,13 @@ class ReferenceTrainer:
         x = (r >> 16) * len(self.thresholds)
         column, fraction = x >> ALIAS_BITS, x & ((1 << ALIAS_BITS) - 1)
         return column if fraction < int(self.thresholds[column]) else int(self.aliases[column])
+
+    def update_alpha_if_due(self):
+        """word2vec.c's check, made before every position and before reading a sentence."""
+        if self.total_words is not None and self.word_count - self.last_word_count > 10000:
+            self.last_word_count = self.word_count
+            alpha = self.starting_alpha * (1 - self.word_count / self.total_words)
+            self.alpha = np.float32(max(alpha, self.starting_alpha * 1e-4))
 
     def sigmoid(self, f):
         return self.sigmoid_table[int((f + 6) * 83)]
@@ -94,10 +105,12 @@ class ReferenceTrainer:
     def train(self, ids):
         i = 0
         while i < len(ids):
-            sentence = []
+            self.update_alpha_if_due()
+            sentence, ended = [], True
             while i < len(ids):
                 word = ids[i]
                 i += 1
+                self.word_count += 1
                 if word == 0:
                     break
                 if self.keep is not None:
@@ -106,10 +119,20 @@ class ReferenceTrainer:
                 sentence.append(word)
                 if len(sentence) >= 1000:
                     break
+            else:
+                ended = False  # the ids ran out inside a sentence: trained as it is
+            if not sentence:
+                # word2vec.c goes through position 0 of an empty sentence: it draws the
+                # window, then finds no context
+                if ended:
+                    self.rand()
+                continue
             self.train_sentence(sentence)
 
     def train_sentence(self, sentence):
         for pos, word in enumerate(sentence):
+            if pos > 0:
+                self.update_alpha_if_due()
             b = self.rand() % self.window
             context = [sentence[pos - self.window + a] for a in range(b, 2 * self.window + 1 - b)
                        if a != self.window and 0 <= pos - self.window + a < len(sentence)]

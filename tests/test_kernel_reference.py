@@ -115,6 +115,105 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, positions, sha
         np.testing.assert_allclose(got, want, atol=2e-6)
 
 
+def schedule_corpus():
+    """24,000 word ids in sentences of 1 to 60 words, with blank lines (several sentence
+    ends in a row) and sentences of words that subsampling always drops, so that
+    sentences with no word occur, and the learning rate changes (every 10,000 words) in
+    the middle of sentences."""
+    rng = np.random.default_rng(7)
+    pieces = []
+    while sum(map(len, pieces)) < 24_000:
+        kind = rng.integers(10)
+        if kind == 0:
+            pieces.append(np.zeros(rng.integers(1, 4), np.int32))  # blank lines
+        elif kind == 1:
+            pieces.append(np.array([V - 1] * rng.integers(1, 4) + [0], np.int32))  # dropped
+        else:
+            pieces.append(np.append(rng.integers(1, V - 1, rng.integers(1, 61)), 0))
+    ids = np.concatenate(pieces).astype(np.int32)
+    weights = np.bincount(ids, minlength=V).astype(np.float64) ** 0.75
+    keep = rng.uniform(0.5, 1.2, V).astype(np.float32)
+    keep[V - 1] = 0  # never kept
+    return ids, weights, keep
+
+
+@pytest.mark.parametrize("mode", ["skip-gram", "cbow", "batch"])
+def test_learning_rate_and_empty_sentences_follow_word2vec_c(mode):
+    """word2vec.c checks for a new learning rate before every position, but its word
+    count grows only as a sentence is read: the sentence passing 10,000 words trains its
+    first position at the old rate. A sentence left with no word still draws its window.
+    Over two and a half decay steps of a short schedule, with blank lines and emptied
+    sentences, the kernel makes the reference's updates."""
+    from reference_batch import BatchReferenceTrainer
+    ids, weights, keep = schedule_corpus()
+    codes, points, lengths = toy_tree(3)
+    points = distinct_paths(3)
+    total = len(ids) + 2_000  # alpha falls to a twelfth of its start
+    cbow, batch = mode == "cbow", int(mode == "batch")
+
+    def fresh():
+        return [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32),
+                np.zeros((V, DIM), np.float32)]
+    vectors = fresh()
+    shared = _train.SharedModel(
+        input_vectors=vectors[0], hs_vectors=vectors[1], ns_vectors=vectors[2],
+        softmax_vectors=None, codes=codes, points=points, code_lengths=lengths,
+        noise_weights=weights, keep_thresholds=keep, window=WINDOW, negative=2, hs=True,
+        softmax=False, cbow=cbow, cbow_mean=True, alpha=ALPHA, min_alpha=None,
+        total_words=total, batch=batch)
+    thread = _train.ThreadState(shared, SEED)
+    thread.train(ids)
+
+    expected = fresh()
+    trainer = BatchReferenceTrainer if batch else ReferenceTrainer
+    reference = trainer(*expected, codes, points, lengths, weights, keep, WINDOW, 2, True, cbow,
+                        ALPHA, SEED, total_words=total)
+    reference.train(ids)
+    assert reference.alpha < ALPHA / 2 and thread.get_state()["alpha"] == pytest.approx(
+        reference.alpha, rel=1e-6)
+    # 24,000 words of float rounding (the sums' order differs) move the numbers by about
+    # 3e-5; a learning rate changed one sentence late moved them by 4e-3, and an empty
+    # sentence's missing draw by 0.17
+    for got, want in zip(vectors, expected):
+        np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_batches_cut_before_a_sentence_end_train_as_one():
+    """The corpus reaches the kernel in batches. Cut just before a `</s>`, whether it ends
+    a sentence with words, a blank line or a sentence emptied by subsampling, the two
+    batches (the second started from the first one's saved state, as a checkpoint would)
+    make the updates of one: the sentence the first batch left open is not empty."""
+    ids, weights, keep = schedule_corpus()
+    codes, points, lengths = toy_tree(3)
+
+    def train(*batches):
+        vectors = [_train.init_input_vectors(V, DIM, 1), np.zeros((V, DIM), np.float32)]
+        shared = _train.SharedModel(
+            input_vectors=vectors[0], hs_vectors=vectors[1], ns_vectors=None,
+            softmax_vectors=None, codes=codes, points=distinct_paths(3), code_lengths=lengths,
+            noise_weights=weights, keep_thresholds=keep, window=WINDOW, negative=0, hs=True,
+            softmax=False, cbow=False, cbow_mean=True, alpha=ALPHA, min_alpha=None,
+            total_words=len(ids) + 2_000)
+        state = None
+        for batch in batches:
+            thread = _train.ThreadState(shared, SEED)
+            if state is not None:
+                thread.set_state(state)
+            thread.train(batch)
+            state = thread.get_state()
+        return vectors
+
+    whole = train(ids)
+    ends = np.flatnonzero(ids[:4000] == 0)
+    after_words = [i for i in ends if ids[i - 1] not in (0, V - 1)][:5]
+    blank = [i for i in ends if ids[i - 1] == 0][:5]
+    emptied = [i for i in ends if ids[i - 1] == V - 1][:5]
+    assert len(after_words) == len(blank) == len(emptied) == 5
+    for cut in after_words + blank + emptied:
+        for got, want in zip(train(ids[:cut], ids[cut:]), whole):
+            np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("kernel", _train.available_kernels())
 @pytest.mark.parametrize("cbow", [False, True], ids=["skip-gram", "cbow"])
 @pytest.mark.parametrize("negative, softmax", [(3, False), (0, True)], ids=["ns", "softmax"])

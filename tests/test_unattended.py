@@ -245,6 +245,9 @@ HOSTILE_HEADERS = {
     "corpus file elsewhere": _set(["corpus_files", 0, "path"], "/etc/hostname"),
     "pass beyond the last": _set(["progress", "run", "pass"], 99),
     "negative generator": _set(["progress", "run", "threads", 0, "next_random"], -1),
+    "open sentence not a flag": _set(["progress", "run", "threads", 0, "cut_sentence_kept"],
+                                     "yes"),
+    "thread's pass negative": _set(["progress", "run", "threads", 0, "pass"], -1),
     "huge word counter": _set(["progress", "run", "words_done"], 10 ** 19),
     "non-finite loss": _set(["progress", "run", "current_pass", "loss"], float("nan")),
     "no schedule": lambda h, m: h["progress"].pop("schedule_words"),
@@ -267,6 +270,7 @@ def test_hostile_model_and_checkpoint_contents_are_one_line(tmp_path, corpus, mo
         code = main(args)
         err = capsys.readouterr().err
         if damage in ("pass beyond the last", "negative generator", "huge word counter",
+                      "open sentence not a flag", "thread's pass negative",
                       "non-finite loss", "no schedule", "corpus file without fields",
                       "corpus file elsewhere") and "--from-model" in args:
             continue  # what only resuming reads
@@ -405,6 +409,24 @@ def test_interrupted_and_resumed_run_is_byte_identical(tmp_path, corpus, monkeyp
     assert out.read_bytes() == reference
     assert not checkpoint.exists()  # the run is complete: nothing left to resume
     assert sorted(p.name for p in tmp_path.iterdir()) == ["planted.txt", "ref.bin", "v.bin"]
+
+
+def test_a_checkpoint_from_before_the_thread_pass_and_open_sentence_resumes(
+        tmp_path, corpus, monkeypatch, small_batches, capsys):
+    """Checkpoints written before a thread's state held its last pass and whether a batch
+    left a sentence open still resume (as a thread that has neither)."""
+    checkpoint, out = tmp_path / "run.checkpoint", tmp_path / "v.txt"
+    interrupt(monkeypatch, ("training", 1, 2))
+    assert main(["train", str(corpus), "-o", str(out), "--checkpoint", str(checkpoint),
+                 "--threads", "1", "--iter", "2", *FAST]) == 143
+    monkeypatch.undo()
+
+    def older(header, members):
+        for state in header["progress"]["run"]["threads"]:
+            assert state.pop("pass") == 1 and state.pop("cut_sentence_kept") in (False, True)
+    _rewrite(checkpoint, older)
+    assert main(["train", "--resume", str(checkpoint)]) == 0
+    assert out.exists() and not checkpoint.exists()
 
 
 def test_outputs_that_cannot_be_written_keep_the_training_in_the_checkpoint(

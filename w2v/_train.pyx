@@ -55,6 +55,7 @@ cdef extern from "train_kernels.h":
         uint64_t next_random
         real alpha
         int64_t words_pending
+        int cut_sentence_kept
         double loss
         int64_t loss_examples
         real *hidden
@@ -80,6 +81,7 @@ cdef extern from "train_kernels.h":
     real w2v_alpha_at(const w2v_model *m, int64_t words_done)
     int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) nogil
     void w2v_flush_words(const w2v_model *m, w2v_thread *t) nogil
+    void w2v_end_pass(const w2v_model *m, w2v_thread *t) nogil
     void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) nogil
     int64_t w2v_words_done(const w2v_model *m) nogil
     w2v_train_fn w2v_kernel(const char *name)
@@ -360,6 +362,7 @@ cdef class ThreadState:
     cdef SharedModel shared
     cdef object _buffers
     cdef object _hot
+    cdef object pass_number  # of the last batch trained; None before the first
 
     def __init__(self, SharedModel shared, uint64_t seed):
         cdef int dim = shared.model.dim
@@ -404,6 +407,7 @@ cdef class ThreadState:
         self.state.next_random = seed
         self.state.alpha = w2v_alpha_at(&shared.model, shared.words_done)
         self.state.words_pending = 0
+        self.pass_number = None
         self.state.loss = 0
         self.state.loss_examples = 0
         self.state.hidden = &h[0]
@@ -420,6 +424,13 @@ cdef class ThreadState:
             w2v_train_ids(&self.shared.model, &self.state, &ids[0], n)
         return n
 
+    def start_pass(self, number):
+        """Called before each batch with its pass: a thread moving on to a new pass ends
+        the last one as word2vec.c's threads do (w2v_end_pass)."""
+        if self.pass_number is not None and number != self.pass_number:
+            w2v_end_pass(&self.shared.model, &self.state)
+        self.pass_number = number
+
     def flush(self):
         """Add the words this thread read but has not yet reported to the shared count."""
         w2v_flush_words(&self.shared.model, &self.state)
@@ -432,13 +443,17 @@ cdef class ThreadState:
     def get_state(self):
         """The thread's resumable state at a batch boundary (for checkpoints)."""
         return {"next_random": int(self.state.next_random), "alpha": float(self.state.alpha),
-                "words_pending": int(self.state.words_pending)}
+                "words_pending": int(self.state.words_pending),
+                "cut_sentence_kept": bool(self.state.cut_sentence_kept),
+                "pass": self.pass_number}
 
     def set_state(self, state):
         """Continue from a state saved by get_state."""
         self.state.next_random = state["next_random"]
         self.state.alpha = state["alpha"]
         self.state.words_pending = state["words_pending"]
+        self.state.cut_sentence_kept = state["cut_sentence_kept"]
+        self.pass_number = state["pass"]
 
     def take_loss(self):
         """(summed loss, examples) since the last call; resets both."""

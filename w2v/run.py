@@ -118,8 +118,15 @@ def _thread_state(data):
     seed = data["next_random"]
     if not (isinstance(seed, int) and not isinstance(seed, bool) and 0 <= seed < 2 ** 64):
         raise ValueError(f"not a generator state: {seed!r}")
+    # checkpoints written before these two existed lack them: no sentence left open, and
+    # no pass of the thread's to end
+    cut = data.get("cut_sentence_kept", False)
+    if not isinstance(cut, bool):
+        raise ValueError(f"not a flag: {cut!r}")
+    last_pass = data.get("pass")
     return {"next_random": seed, "alpha": _number(data["alpha"], 0.0, 10.0),
-            "words_pending": _count(data["words_pending"])}
+            "words_pending": _count(data["words_pending"]), "cut_sentence_kept": cut,
+            "pass": None if last_pass is None else _count(last_pass)}
 
 
 def _position(values):
@@ -506,6 +513,7 @@ class TrainingRun:
                     state.flush()
                     return
                 if not self.stop.is_set():
+                    state.start_pass(item.pass_number)
                     state.train(item.ids)
                     loss, examples = state.take_loss()
                     if not math.isfinite(loss):
