@@ -463,6 +463,12 @@ static inline real *tree_row(const w2v_model *m, const w2v_thread *t, int32_t no
  * distinct and `in` does not change along it, so every dot product can be taken first
  * (their rows are all in flight at once), then every update made in one pass: the same
  * numbers, in the same order, as the walk. */
+#if defined(__GNUC__) && !defined(__clang__)
+/* GCC cannot see that dots() reads only the `len` rows filled below, and warned that
+ * `rows` may be used uninitialised at every build */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t word) {
     const int dim = m->dim;
     const uint8_t *code = code_of(m, word);
@@ -485,6 +491,9 @@ static void hs_step(const w2v_model *m, w2v_thread *t, const real *in, int32_t w
     }
     logistic_updates(in, rows, g, active, t->hidden_error, dim);
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 /* The rows of a word's Huffman path, fetched ahead of their use. With several threads
  * the top hot_levels rows of every path are read from the thread's own copies (see
