@@ -99,7 +99,6 @@ void w2v_flush_words(const w2v_model *m, w2v_thread *t) {
 void w2v_end_pass(const w2v_model *m, w2v_thread *t) {
     __atomic_add_fetch(m->words_done, t->words_pending, __ATOMIC_RELAXED);
     t->words_pending = 0;
-    t->cut_sentence_kept = 0;
 }
 
 void w2v_sync_hot_rows(const w2v_model *m, w2v_thread *t) {

@@ -86,8 +86,10 @@ typedef struct w2v_thread {
     uint64_t next_random;
     real alpha;
     int64_t words_pending;        /* read but not yet added to *words_done */
-    int cut_sentence_kept;        /* the last batch ended inside a sentence, after a kept
-                                   * word (that piece was trained): see LOOP_ENTRY */
+    int keep_open;                /* set by the caller: a sentence this batch does not end
+                                   * waits for the next batch (0: trained as it is) */
+    int open, open_len;           /* a sentence the last batch left open: its kept words
+                                   * are sentence[0, open_len), not trained yet */
     double loss;                  /* float64: a float32 total saturates on real corpora */
     int64_t loss_examples;
     real *hidden;                 /* neu1: the CBOW input average, dim */
@@ -141,7 +143,8 @@ real w2v_alpha_at(const w2v_model *m, int64_t words_done);
 /* Train on `count` word ids (0 = end of sentence), as word2vec.c's thread loop does on
  * the words it reads: counts, subsamples, cuts sentences at </s> or 1000 kept words,
  * and updates alpha every 10k words (keeping the remainder pending for the next batch:
- * call w2v_flush_words when the thread is done). Returns `count`. */
+ * call w2v_flush_words when the thread is done). A sentence the ids do not end waits
+ * for the next call if t->keep_open, else is trained as it is. Returns `count`. */
 int64_t w2v_train_ids(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count);
 
 /* The training loop compiled for an instruction set: "generic" (any CPU of the
@@ -161,8 +164,7 @@ int64_t w2v_words_done(const w2v_model *m);
 void w2v_flush_words(const w2v_model *m, w2v_thread *t);
 
 /* The end of the thread's pass, as word2vec.c ends one: its pending words join the shared
- * counter, but alpha stays until the next pass has read 10,000 words, and no sentence
- * is left open. */
+ * counter, but alpha stays until the next pass has read 10,000 words. */
 void w2v_end_pass(const w2v_model *m, w2v_thread *t);
 
 /* Add the changes of the thread's hot rows to the shared rows, and take theirs. */

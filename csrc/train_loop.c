@@ -1191,12 +1191,17 @@ static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) 
 
 int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_t count) {
     int64_t i = 0;
-    while (i < count) {
-        if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE)
-            w2v_flush_words(m, t);  /* after a sentence of one position or none */
-        else if (t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS)
-            w2v_sync_hot_rows(m, t);
+    /* (a batch with no word still ends the sentence left open, unless told to keep it) */
+    while (i < count || (t->open && !t->keep_open)) {
         int len = 0, ended = 0;
+        if (t->open) {              /* the rest of the sentence the last batch left open */
+            len = t->open_len;
+            t->open = 0;
+        } else if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE) {
+            w2v_flush_words(m, t);  /* after a sentence of one position or none */
+        } else if (t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS) {
+            w2v_sync_hot_rows(m, t);
+        }
         while (i < count) {
             int32_t word = ids[i++];
             t->words_pending++;      /* counted before subsampling, </s> included */
@@ -1220,12 +1225,15 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
                 break;
             }
         }
+        if (!ended && t->keep_open) {  /* the next batch holds the rest of this sentence */
+            t->open = 1;
+            t->open_len = len;
+            break;
+        }
         /* A sentence left with no word (a blank line, or every word subsampled away):
          * word2vec.c still goes through its position 0, which draws the window and finds
-         * no context, so its generator moves on once. Not when the sentence began in the
-         * batch before with a kept word: word2vec.c saw one sentence there, not empty. */
-        if (!len && ended && !t->cut_sentence_kept) next_rand(&t->next_random);
-        t->cut_sentence_kept = !ended && (len || t->cut_sentence_kept);
+         * no context, so its generator moves on once. */
+        if (!len && ended) next_rand(&t->next_random);
         if (m->cbow) train_sentence_cbow(m, t, len);
         else if (m->batch) train_sentence_sg_batch(m, t, len);
         else train_sentence_sg(m, t, len);

@@ -178,11 +178,11 @@ def test_learning_rate_and_empty_sentences_follow_word2vec_c(mode):
         np.testing.assert_allclose(got, want, atol=1e-4)
 
 
-def test_batches_cut_before_a_sentence_end_train_as_one():
-    """The corpus reaches the kernel in batches. Cut just before a `</s>`, whether it ends
-    a sentence with words, a blank line or a sentence emptied by subsampling, the two
-    batches (the second started from the first one's saved state, as a checkpoint would)
-    make the updates of one: the sentence the first batch left open is not empty."""
+def test_batches_train_as_one():
+    """The corpus reaches the kernel in batches. A batch that keeps the sentence it leaves
+    open (one thread) hands it to the next, started from the first one's saved state as
+    a checkpoint would: cut anywhere, in a sentence with words, a blank line or a
+    sentence emptied by subsampling, two batches make the updates of one."""
     ids, weights, keep = schedule_corpus()
     codes, points, lengths = toy_tree(3)
 
@@ -199,7 +199,7 @@ def test_batches_cut_before_a_sentence_end_train_as_one():
             thread = _train.ThreadState(shared, SEED)
             if state is not None:
                 thread.set_state(state)
-            thread.train(batch)
+            thread.train(batch, closes=batch is batches[-1])
             state = thread.get_state()
         return vectors
 
@@ -208,9 +208,11 @@ def test_batches_cut_before_a_sentence_end_train_as_one():
     after_words = [i for i in ends if ids[i - 1] not in (0, V - 1)][:5]
     blank = [i for i in ends if ids[i - 1] == 0][:5]
     emptied = [i for i in ends if ids[i - 1] == V - 1][:5]
-    assert len(after_words) == len(blank) == len(emptied) == 5
-    for cut in after_words + blank + emptied:
-        for got, want in zip(train(ids[:cut], ids[cut:]), whole):
+    inside = [i for i in range(1, 4000) if ids[i] and ids[i - 1]][::300]
+    assert len(after_words) == len(blank) == len(emptied) == 5 and len(inside) > 5
+    for cut in after_words + blank + emptied + inside + [0, len(ids)]:
+        # (an empty batch last still ends the sentence left open)
+        for got, want in zip(train(ids[:cut], ids[cut:], ids[:0]), whole):
             np.testing.assert_array_equal(got, want)
 
 

@@ -245,8 +245,11 @@ HOSTILE_HEADERS = {
     "corpus file elsewhere": _set(["corpus_files", 0, "path"], "/etc/hostname"),
     "pass beyond the last": _set(["progress", "run", "pass"], 99),
     "negative generator": _set(["progress", "run", "threads", 0, "next_random"], -1),
-    "open sentence not a flag": _set(["progress", "run", "threads", 0, "cut_sentence_kept"],
-                                     "yes"),
+    "open sentence not ids": _set(["progress", "run", "threads", 0, "open_sentence"], ["a"]),
+    "open sentence too long": _set(["progress", "run", "threads", 0, "open_sentence"],
+                                   [1] * 1000),
+    "open sentence of unknown words": _set(["progress", "run", "threads", 0, "open_sentence"],
+                                           [10 ** 6]),
     "thread's pass negative": _set(["progress", "run", "threads", 0, "pass"], -1),
     "huge word counter": _set(["progress", "run", "words_done"], 10 ** 19),
     "non-finite loss": _set(["progress", "run", "current_pass", "loss"], float("nan")),
@@ -270,7 +273,8 @@ def test_hostile_model_and_checkpoint_contents_are_one_line(tmp_path, corpus, mo
         code = main(args)
         err = capsys.readouterr().err
         if damage in ("pass beyond the last", "negative generator", "huge word counter",
-                      "open sentence not a flag", "thread's pass negative",
+                      "open sentence not ids", "open sentence too long",
+                      "open sentence of unknown words", "thread's pass negative",
                       "non-finite loss", "no schedule", "corpus file without fields",
                       "corpus file elsewhere") and "--from-model" in args:
             continue  # what only resuming reads
@@ -423,7 +427,8 @@ def test_a_checkpoint_from_before_the_thread_pass_and_open_sentence_resumes(
 
     def older(header, members):
         for state in header["progress"]["run"]["threads"]:
-            assert state.pop("pass") == 1 and state.pop("cut_sentence_kept") in (False, True)
+            assert state.pop("pass") == 1
+            state.pop("open_sentence")
     _rewrite(checkpoint, older)
     assert main(["train", "--resume", str(checkpoint)]) == 0
     assert out.exists() and not checkpoint.exists()
@@ -722,9 +727,12 @@ def test_signal_at_a_random_moment_then_resume(tmp_path, signum):
     assert "Traceback" not in stderr
     if process.returncode == 0:  # it finished first: nothing to resume
         assert not checkpoint.exists()
-    elif process.returncode == -signum:  # during Python's start, before w2v's handlers
-        assert not checkpoint.exists() and not out.exists()
-        assert w2v_process("train", SAMPLE, "-o", out, *common).wait(timeout=300) == 0
+    elif process.returncode == -signum:
+        # before w2v's handlers were set (Python's start), or after they were put back,
+        # the vectors written (its exit: seen on a busy machine, the signal 2.4 s in)
+        assert not checkpoint.exists()
+        if not out.exists():
+            assert w2v_process("train", SAMPLE, "-o", out, *common).wait(timeout=300) == 0
     else:
         assert process.returncode == 128 + signum, stderr
         # no checkpoint: the signal came after the vectors were written, or before the

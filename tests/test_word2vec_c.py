@@ -19,11 +19,11 @@ WORD2VEC = (shutil.which("word2vec")
 SAMPLE = os.path.join(os.path.dirname(w2v.__file__), "data", "sample-enwiki.txt.gz")
 
 
-def lines_corpus(path):
-    """30,000 words of the bundled sample in lines of 0 to 80 words, a blank line after
-    one line in five: about 190 KB, less than one of w2v's 256 KB batches."""
+def lines_corpus(path, count):
+    """`count` words of the bundled sample in lines of 0 to 80 words, a blank line after
+    one line in five (30,000 words: about 190 KB)."""
     with gzip.open(SAMPLE, "rt") as f:
-        words = f.read().split()[:30_000]
+        words = f.read().split()[:count]
     rng, lines, i = random.Random(3), [], 0
     while i < len(words):
         n = rng.randint(0, 80)
@@ -43,15 +43,17 @@ def read_text_vectors(path):
 
 @pytest.mark.skipif(WORD2VEC is None, reason="word2vec.c's word2vec not installed")
 @pytest.mark.parametrize("cbow", [0, 1], ids=["skip-gram", "cbow"])
-def test_one_thread_makes_word2vec_c_vectors(tmp_path, monkeypatch, cbow):
+@pytest.mark.parametrize("words", [30_000, 100_000], ids=["one-batch", "three-batches"])
+def test_one_thread_makes_word2vec_c_vectors(tmp_path, monkeypatch, cbow, words):
     """Hierarchical softmax on one thread, 2 passes over lines with blank lines between
-    them: the learning rate changes in mid-sentence and at the pass's end, and sentences
-    with no word (blank, or emptied by subsampling) still draw their window. w2v given
+    them: the learning rate changes in mid-sentence and at the pass's end, sentences
+    with no word (blank, or emptied by subsampling) still draw their window, and a
+    sentence that one of w2v's 256 KB batches leaves open goes on in the next. w2v given
     word2vec.c's two generator seeds (1 for the input vectors, 0 for its thread) ends
     with word2vec.c's vectors, to float rounding (negative sampling would not: w2v draws
     its negatives by the alias method)."""
     corpus = tmp_path / "lines.txt"
-    lines_corpus(corpus)
+    lines_corpus(corpus, words)
     theirs = tmp_path / "c.txt"
     subprocess.run([WORD2VEC, "-train", str(corpus), "-output", str(theirs), "-cbow", str(cbow),
                     "-size", "20", "-window", "5", "-hs", "1", "-negative", "0",

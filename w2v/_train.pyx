@@ -55,7 +55,10 @@ cdef extern from "train_kernels.h":
         uint64_t next_random
         real alpha
         int64_t words_pending
-        int cut_sentence_kept
+        int keep_open
+        int open
+        int open_len
+        int32_t sentence[1001]  # W2V_MAX_SENTENCE + 1
         double loss
         int64_t loss_examples
         real *hidden
@@ -113,6 +116,7 @@ def chosen_kernel():
 
 EXP_TABLE_SIZE = W2V_EXP_TABLE_SIZE
 MAX_CODE_LENGTH = W2V_MAX_CODE_LENGTH
+MAX_SENTENCE = W2V_MAX_SENTENCE
 
 
 def sigmoid_tables():
@@ -415,13 +419,17 @@ cdef class ThreadState:
         self.state.scores = &sc[0]
         self.state.negatives = &ng[0]
 
-    def train(self, const int32_t[::1] ids):
-        """Train on a batch of word ids (0 = end of sentence), without the GIL."""
+    def train(self, const int32_t[::1] ids, bint closes=True):
+        """Train on a batch of word ids (0 = end of sentence), without the GIL. With
+        closes=False, a sentence the batch does not end is kept for the next call (which
+        continues it, as word2vec.c reads on) instead of being trained as it is."""
         cdef Py_ssize_t n = ids.shape[0]
-        if n == 0:
+        cdef const int32_t *first = &ids[0] if n else NULL
+        self.state.keep_open = not closes
+        if n == 0 and not (closes and self.state.open):
             return 0
         with nogil:
-            w2v_train_ids(&self.shared.model, &self.state, &ids[0], n)
+            w2v_train_ids(&self.shared.model, &self.state, first, n)
         return n
 
     def start_pass(self, number):
@@ -444,15 +452,22 @@ cdef class ThreadState:
         """The thread's resumable state at a batch boundary (for checkpoints)."""
         return {"next_random": int(self.state.next_random), "alpha": float(self.state.alpha),
                 "words_pending": int(self.state.words_pending),
-                "cut_sentence_kept": bool(self.state.cut_sentence_kept),
+                "open_sentence": ([int(self.state.sentence[i])
+                                   for i in range(self.state.open_len)]
+                                  if self.state.open else None),
                 "pass": self.pass_number}
 
     def set_state(self, state):
-        """Continue from a state saved by get_state."""
+        """Continue from a state saved by get_state (its open sentence's words must be
+        fewer than a sentence holds, and ids of this vocabulary's words but </s>)."""
         self.state.next_random = state["next_random"]
         self.state.alpha = state["alpha"]
         self.state.words_pending = state["words_pending"]
-        self.state.cut_sentence_kept = state["cut_sentence_kept"]
+        words = state["open_sentence"]  # checked by run._thread_state and the trainer
+        self.state.open = words is not None
+        self.state.open_len = len(words) if words is not None else 0
+        for i, w in enumerate(words or ()):
+            self.state.sentence[i] = w
         self.pass_number = state["pass"]
 
     def take_loss(self):

@@ -120,12 +120,14 @@ def _thread_state(data):
         raise ValueError(f"not a generator state: {seed!r}")
     # checkpoints written before these two existed lack them: no sentence left open, and
     # no pass of the thread's to end
-    cut = data.get("cut_sentence_kept", False)
-    if not isinstance(cut, bool):
-        raise ValueError(f"not a flag: {cut!r}")
+    words = data.get("open_sentence")
+    if words is not None and not (isinstance(words, list) and len(words) < _train.MAX_SENTENCE
+                                  and all(type(w) is int and 0 < w < 2 ** 31 for w in words)):
+        raise ValueError("an open sentence that is not a list of fewer than "
+                         f"{_train.MAX_SENTENCE} word ids")
     last_pass = data.get("pass")
     return {"next_random": seed, "alpha": _number(data["alpha"], 0.0, 10.0),
-            "words_pending": _count(data["words_pending"]), "cut_sentence_kept": cut,
+            "words_pending": _count(data["words_pending"]), "open_sentence": words,
             "pass": None if last_pass is None else _count(last_pass)}
 
 
@@ -177,6 +179,7 @@ class RunState:
 class Batch(NamedTuple):
     pass_number: int
     ids: object
+    closes: bool  # a sentence it leaves open is trained as it is, not continued
 
 
 class Diverged(Exception):
@@ -444,17 +447,22 @@ class TrainingRun:
         return True
 
     def _hand_out(self, number, stats, encoder, chunk):
-        """Turn a chunk of pass `number` into word ids and queue them for the workers."""
+        """Turn a chunk of pass `number` into word ids and queue them for the workers.
+        With one thread, the batches are trained in reading order, so a sentence one
+        leaves open continues in the next, as word2vec.c reads on, until a file ends;
+        with several, the next batch of a region may go to another thread, and each
+        batch trains what it holds."""
         ids = encoder.encode(chunk.data, chunk.end_of_file)
         known = int(np.count_nonzero(ids))  # id 0 is `</s>`
+        closes = self.config.threads > 1 or chunk.end_of_file
         with self.lock:
             stats.words_read += len(ids)
             if stats.known_words is not None:
                 stats.known_words += known
-            if len(ids):
+            if len(ids) or closes:  # (an empty last chunk still ends the open sentence)
                 self.in_flight += 1
-        if len(ids):
-            self._put(Batch(number, ids))
+        if len(ids) or closes:
+            self._put(Batch(number, ids, closes))
 
     def _fresh_cursors(self):
         """A pass's regions, one per thread, each from its start (found once per run)."""
@@ -514,7 +522,7 @@ class TrainingRun:
                     return
                 if not self.stop.is_set():
                     state.start_pass(item.pass_number)
-                    state.train(item.ids)
+                    state.train(item.ids, item.closes)
                     loss, examples = state.take_loss()
                     if not math.isfinite(loss):
                         raise Diverged(item.pass_number)

@@ -647,6 +647,9 @@ class _Job:
             self.run_state = RunState.from_json(progress["run"])
             if self.run_state.pass_number > self.config.iter:
                 raise ValueError(f"pass {self.run_state.pass_number} of {self.config.iter}")
+            for state in self.run_state.thread_states:
+                if any(w >= len(self.vocab) for w in state["open_sentence"] or ()):
+                    raise ValueError("a word id of an open sentence beyond the vocabulary")
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointUnusable(f"checkpoint {self.config.checkpoint} is damaged: bad "
                                      f"progress record ({exc})") from None
