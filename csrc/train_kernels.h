@@ -33,7 +33,10 @@ typedef int64_t (*w2v_train_fn)(const struct w2v_model *m, struct w2v_thread *t,
  * points lower over 5 passes: 35.43 % against 35.97 %, means of 6 runs each on the shared
  * corpus, at the same speed; --batch, 34.73 % (4 runs) against 35.40 % (5 runs), 6 %
  * slower (47 s against 50 s). A synchronisation costs about 3 x hot rows x dim float
- * operations: at 1,023 rows of 100, 300 per word, against some 25,000 multiply-adds. */
+ * operations: at 1,023 rows of 100, 300 per word, against some 25,000 multiply-adds.
+ * More often does not pay: every 250 words scored 35.53 % (5 runs; 35.60 % with copies
+ * of 6 levels only) against 35.58 % at 1,000 (5 runs, the same day). No copies at all:
+ * 36.03 % against 35.76 % (10 runs each, within the noise) in 2-3 times the time. */
 #define W2V_HOT_SYNC_WORDS 1000
 /* --batch-positions: at most this many consecutive positions share one draw of negatives */
 #define W2V_BATCH_POSITIONS 64
