@@ -455,13 +455,15 @@ class TrainingRun:
         ids = encoder.encode(chunk.data, chunk.end_of_file)
         known = int(np.count_nonzero(ids))  # id 0 is `</s>`
         closes = self.config.threads > 1 or chunk.end_of_file
+        # an empty last chunk is queued too: it ends the sentence one thread left open
+        queued = len(ids) > 0 or chunk.end_of_file
         with self.lock:
             stats.words_read += len(ids)
             if stats.known_words is not None:
                 stats.known_words += known
-            if len(ids) or closes:  # (an empty last chunk still ends the open sentence)
+            if queued:
                 self.in_flight += 1
-        if len(ids) or closes:
+        if queued:
             self._put(Batch(number, ids, closes))
 
     def _fresh_cursors(self):
