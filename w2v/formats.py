@@ -125,8 +125,11 @@ def _checked_matrix(words, vectors):
 
 
 def _write_binary_rows(out, words, vectors):
-    for word, row in zip(words, vectors):
-        out.write(word + b" " + row.tobytes() + b"\n")
+    for start in range(0, len(words), ROWS_PER_WRITE):
+        out.write(b"".join(
+            word + b" " + row.tobytes() + b"\n"
+            for word, row in zip(words[start:start + ROWS_PER_WRITE],
+                                 vectors[start:start + ROWS_PER_WRITE])))
 
 
 def _write_text_rows(out, words, vectors):
