@@ -52,6 +52,7 @@ extensions = [
     Extension("w2v._train", ["w2v/_train.pyx", "csrc/train_kernels.c",
                              "csrc/train_loop_generic.c", "csrc/train_loop_avx2.c",
                              "csrc/train_loop_avx512.c"], depends=["csrc/train_loop.c",
+                             "csrc/train_vectors.h", "csrc/train_batch.h",
                              "csrc/train_common.h", "csrc/train_kernels.h"], **common),
 ]
 only = os.environ.get("W2V_ONLY")

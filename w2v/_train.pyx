@@ -342,7 +342,7 @@ cdef class SharedModel:
 
 
 def batch_scratch_sizes(int dim, int window, int positions, int negative):
-    """Entries of each batched-mode scratch array of a thread (see train_loop.c), for
+    """Entries of each batched-mode scratch array of a thread (see train_batch.h), for
     `positions` positions per block (0: not batched). The contexts of `positions`
     consecutive positions span at most 2 * window + positions words of a sentence, and
     their outputs are their targets and the negatives (or one Huffman path)."""
