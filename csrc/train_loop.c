@@ -337,10 +337,13 @@ static inline void window_span(int window, int b, int pos, int len, int *lo, int
 /* word2vec.c checks its word count before every position for a new learning rate, but
  * the count grows only as a sentence is read: the sentence that passes 10,000 words
  * trains its first position at the old rate and the rest at the new one. Called before
- * each position (or block of positions) after the first. */
-static inline void update_alpha_if_due(const w2v_model *m, w2v_thread *t) {
-    if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE)
-        w2v_flush_words(m, t);  /* synchronises the hot rows too */
+ * each position (or block of positions) after the first, and before each sentence;
+ * 1 if it flushed. */
+static inline int update_alpha_if_due(const w2v_model *m, w2v_thread *t) {
+    if (t->words_pending <= W2V_WORDS_PER_ALPHA_UPDATE)
+        return 0;
+    w2v_flush_words(m, t);  /* synchronises the hot rows too */
+    return 1;
 }
 
 static void train_sentence_sg(const w2v_model *m, w2v_thread *t, int len) {
@@ -415,9 +418,8 @@ int64_t LOOP_ENTRY(const w2v_model *m, w2v_thread *t, const int32_t *ids, int64_
         if (t->open) {              /* the rest of the sentence the last batch left open */
             len = t->open_len;
             t->open = 0;
-        } else if (t->words_pending > W2V_WORDS_PER_ALPHA_UPDATE) {
-            w2v_flush_words(m, t);  /* after a sentence of one position or none */
-        } else if (t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS) {
+        } else if (!update_alpha_if_due(m, t)  /* after a sentence of one position or none */
+                   && t->hot_local && t->hot_pending >= W2V_HOT_SYNC_WORDS) {
             w2v_sync_hot_rows(m, t);
         }
         while (i < count) {
