@@ -7,11 +7,17 @@
  * drawn once for the position instead of once per context, so that the k context rows I
  * and the n output rows O meet in three small matrix products on rows held in cache:
  *
- *     S = I O^T,  G = (label - sigmoid(S)) alpha,  I += G O,  O += G^T I
+ *     S = I O^T,  G = (label - sigmoid(S)) alpha,  I += E,  O += G^T I
  *
- * every product taken with the values from before the position's updates. word2vec.c
- * instead updates context by context, each seeing the previous ones' changes, and draws
- * fresh negatives for every context.
+ * S, G and O's update from the values before the position's updates. For negative
+ * sampling E = G O, also from the old values (HogBatch's update). For hierarchical
+ * softmax E's row u, context u's error, takes the path's rows as contexts 1..u-1 left
+ * them, as word2vec.c's does (the update has those values at hand as it adds the
+ * contexts' terms to each row one by one): E = G O + L I, L the part of G G^T below its
+ * diagonal. word2vec.c goes context by context: its scores too see the earlier
+ * contexts' changes, and it draws fresh negatives for every context. (README, "The
+ * batched mode": with HS's errors from the old values, 5-pass analogy accuracy was 0.4
+ * points lower; with its scores from the old values, no lower.)
  *
  * --batch-positions N goes further for negative sampling: N consecutive positions share
  * one draw, and their contexts (which overlap, the windows sliding by one word) and
@@ -38,39 +44,18 @@ static inline real ns_gradient(const w2v_model *m, real f, int label, real alpha
     return (label - m->sigmoid_table[i]) * alpha;
 }
 
-/* err[i] = sum_j G[i][j] O[j] for the k inputs (the old O), then O[j] += sum_i G[i][j]
- * I[i] (the old I), then I[i] += err[i]. Rows may repeat (a word twice in a window, a
- * noise word drawn twice): every delta is then added, none lost. */
+/* update_path's update for rows that may repeat (a word twice in a huge window):
+ * context after context, in order, as word2vec.c goes, each context's error
+ * taken against the output rows as the earlier contexts left them, each output row
+ * moved by the context's old input row (logistic_updates: the output rows, one
+ * target's path, are distinct); then every input row gets its errors, so that a repeated
+ * input row takes all of them. */
 static void batch_update(real *const *in, int k, real *const *out, int n, const real *G,
                          real *err, int dim) {
     for (int i = 0; i < k; i++) {
         real *e = err + (int64_t)i * dim;
-        const real *g = G + (int64_t)i * n;
-        int c = 0;
-        for (; c + W2V_VEC <= dim; c += W2V_VEC) {
-            vecf acc = {0};
-            for (int j = 0; j < n; j++) acc += g[j] * loadv(out[j] + c);
-            storev(e + c, acc);
-        }
-        for (; c < dim; c++) {
-            real acc = 0;
-            for (int j = 0; j < n; j++) acc += g[j] * out[j][c];
-            e[c] = acc;
-        }
-    }
-    for (int j = 0; j < n; j++) {
-        real *o = out[j];
-        int c = 0;
-        for (; c + W2V_VEC <= dim; c += W2V_VEC) {
-            vecf acc = loadv(o + c);
-            for (int i = 0; i < k; i++) acc += G[(int64_t)i * n + j] * loadv(in[i] + c);
-            storev(o + c, acc);
-        }
-        for (; c < dim; c++) {
-            real acc = o[c];
-            for (int i = 0; i < k; i++) acc += G[(int64_t)i * n + j] * in[i][c];
-            o[c] = acc;
-        }
+        memset(e, 0, sizeof(real) * dim);
+        logistic_updates(in[i], out, G + (int64_t)i * n, n, e, dim);
     }
     for (int i = 0; i < k; i++) {
         real *row = in[i];
@@ -118,8 +103,9 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
 
 /* The update of one slice of one block of batch_update_distinct, on vectors of type V
  * read and written by LOAD and STORE: elements [c, c + the vector's width) of the
- * block's `width` output rows, then of the inputs' errors. Written once for the two
- * functions below, whose parameters (and LOAD and STORE) it uses. */
+ * block's `width` output rows, then of the inputs' errors, each error against the rows
+ * as they were (o) or, `sequential`, as the earlier inputs left them (acc). Written once
+ * for the two functions below, whose parameters (and LOAD and STORE) it uses. */
 #define UPDATE_SLICE(V)                                                 \
     do {                                                                \
         V o[OUTPUT_BLOCK], acc[OUTPUT_BLOCK];                           \
@@ -132,7 +118,7 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
             V xu = LOAD(in[u] + c), eu = LOAD(eu_at);                   \
             const real *g = G + (int64_t)u * stride + j0;               \
             for (int j = 0; j < width; j++) {                           \
-                eu += g[j] * o[j];                                      \
+                eu += g[j] * (sequential ? acc[j] : o[j]);              \
                 acc[j] += g[j] * xu;                                    \
             }                                                           \
             STORE(eu_at, eu);                                           \
@@ -144,7 +130,7 @@ static inline int merge_repeats(real **rows, real *weight, int count) {
  * `width` output rows (`partial`: only the `lanes` of the last slice). */
 static inline __attribute__((always_inline)) void update_block_slice(
         real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
-        real *e, int dim, int c, int partial, lanes_t lanes, int width) {
+        real *e, int dim, int c, int partial, lanes_t lanes, int width, int sequential) {
 #define LOAD(p) (partial ? loadv_lanes(p, lanes) : loadv(p))
 #define STORE(p, v) (partial ? storev_lanes(p, v, lanes) : storev(p, v))
     UPDATE_SLICE(vecf);
@@ -158,7 +144,7 @@ static inline __attribute__((always_inline)) void update_block_slice(
  * twice as much for the same elements. */
 static inline __attribute__((always_inline)) void update_block_half_slice(
         real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
-        real *e, int dim, int c, __mmask8 lanes, int width) {
+        real *e, int dim, int c, __mmask8 lanes, int width, int sequential) {
 #define LOAD(p) ((vec8)_mm256_maskz_loadu_ps(lanes, p))
 #define STORE(p, v) _mm256_mask_storeu_ps(p, lanes, (__m256)(v))
     UPDATE_SLICE(vec8);
@@ -171,30 +157,33 @@ static inline __attribute__((always_inline)) void update_block_half_slice(
  * AVX-512 the partial last one (masked, on 8-float vectors when it fits them). */
 static inline __attribute__((always_inline)) void update_block(
         real *const *in, int k, real *const *rows, const real *G, int stride, int j0,
-        real *e, int dim, int whole, int sliced, lanes_t lanes, int width) {
+        real *e, int dim, int whole, int sliced, lanes_t lanes, int width, int sequential) {
     for (int c = 0; c < whole; c += W2V_VEC)
-        update_block_slice(in, k, rows, G, stride, j0, e, dim, c, 0, 0, width);
+        update_block_slice(in, k, rows, G, stride, j0, e, dim, c, 0, 0, width, sequential);
     if (sliced == whole)
         return;
 #if MASKED_TAIL
     if (dim - whole <= 8)
         update_block_half_slice(in, k, rows, G, stride, j0, e, dim, whole, (__mmask8)lanes,
-                                width);
+                                width, sequential);
     else
 #endif
-        update_block_slice(in, k, rows, G, stride, j0, e, dim, whole, 1, lanes, width);
+        update_block_slice(in, k, rows, G, stride, j0, e, dim, whole, 1, lanes, width,
+                           sequential);
 }
 
-/* batch_update for distinct input rows and distinct output rows. One block of eight
- * output rows at a time (the last one as wide as the rows left), one slice of W2V_VEC
- * elements of them at a time (update_block_slice): the slice of each output row is read
- * once into registers, the k input rows' slices are read against it, their errors
- * accumulate in `e` (k x dim, block after block in order) and every output row is
- * written once; then each input row gets its error. G is k x n with row stride
- * `stride`. Distinct rows of two different matrices (no --tied): no update is seen by a
- * read. */
-static void batch_update_distinct(real *const *in, int k, real *const *out, int n,
-                                  const real *G, int stride, real *scratch, int dim) {
+/* The batched update for distinct input rows and distinct output rows. One block of
+ * eight output rows at a time (the last one as wide as the rows left), one slice of
+ * W2V_VEC elements of them at a time (update_block_slice): the slice of each output row
+ * is read once into registers, the k input rows' slices are read against it in order,
+ * their errors accumulate in `e` (k x dim, block after block in order) and every output
+ * row is written once; then each input row gets its error. Each input's error takes
+ * the output rows as they were or, `sequential` (a constant where inlined), as the
+ * earlier inputs left them: then the same sums in the same order as batch_update. G is
+ * k x n with row stride `stride`. Distinct rows of two different matrices (no --tied). */
+static inline __attribute__((always_inline)) void batch_update_distinct(
+        real *const *in, int k, real *const *out, int n, const real *G, int stride,
+        real *scratch, int dim, int sequential) {
     /* the vector slices: whole ones, and with AVX-512 the partial last one (masked) */
     const int whole = dim - dim % W2V_VEC, sliced = MASKED_TAIL ? dim : whole;
     const lanes_t lanes = MASKED_TAIL && whole < dim ? first_lanes(dim - whole) : 0;
@@ -206,7 +195,7 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
         real *const *rows = out + j0;
         /* one constant width each, so that the block's rows stay in registers */
 #define BLOCK(width) update_block(in, k, rows, G, stride, j0, e, dim, whole, sliced, lanes, \
-                                  width)
+                                  width, sequential)
         SWITCH_WIDTH(n - j0 < OUTPUT_BLOCK ? n - j0 : OUTPUT_BLOCK, BLOCK);
 #undef BLOCK
     }
@@ -232,7 +221,7 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
             vec4 o = load4(out[j] + c), acc = o;
             for (int u = 0; u < k; u++) {
                 real g = G[(int64_t)u * stride + j];
-                e4[u] += g * o;
+                e4[u] += g * (sequential ? acc : o);
                 acc += g * x4[u];
             }
             store4(out[j] + c, acc);
@@ -248,13 +237,30 @@ static void batch_update_distinct(real *const *in, int k, real *const *out, int 
             real acc = out[j][c];
             for (int u = 0; u < k; u++) {
                 real g = G[(int64_t)u * stride + j];
-                e[u] += g * out[j][c];
+                e[u] += g * (sequential ? acc : out[j][c]);
                 acc += g * x[u];
             }
             out[j][c] = acc;
         }
         for (int u = 0; u < k; u++) in[u][c] = x[u] + e[u];
     }
+}
+
+/* Hierarchical softmax: the contexts share the target's path in word2vec.c too, and each
+ * one's error there takes the path as the earlier contexts left it. So does this. */
+static void update_path(real *const *in, int k, real *const *out, int n, const real *G,
+                        real *scratch, int dim) {
+    batch_update_distinct(in, k, out, n, G, n, scratch, dim, 1);
+}
+
+/* Negative sampling: word2vec.c draws other negatives for every context, and the shared
+ * draw's errors are taken against the rows as they were (HogBatch's update). Taken as
+ * the earlier contexts left them, the shared negatives' moves add up in every later
+ * context's error, and 5-pass analogy accuracy fell from 37.6 and 37.9 % to 36.3 %
+ * (README, "The batched mode"). */
+static void update_shared(real *const *in, int k, real *const *out, int n, const real *G,
+                          real *scratch, int dim) {
+    batch_update_distinct(in, k, out, n, G, n, scratch, dim, 0);
 }
 
 /* With 32 vector registers (AVX-512), the scores take two inputs at a time: their sixteen
@@ -336,7 +342,7 @@ static void hs_position(const w2v_model *m, w2v_thread *t, int32_t word, real **
             for (int d = 0; d < n; d++) g[d] *= weight[u];
         }
     }
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, dim);
+    update_path(in, k, out, n, G, t->batch_err, dim);
 }
 
 /* The slot of `word` among the first *count of words[], added at the end if new. */
@@ -419,7 +425,7 @@ static void ns_positions(const w2v_model *m, w2v_thread *t, int first, int count
         }
     }
     t->loss_examples += predictions;
-    batch_update_distinct(in, k, out, n, G, n, t->batch_err, dim);
+    update_shared(in, k, out, n, G, t->batch_err, dim);
 }
 
 static void train_sentence_sg_batch(const w2v_model *m, w2v_thread *t, int len) {

@@ -2,9 +2,14 @@
 
 For each position: the k context rows I and the position's output rows O (the target's
 Huffman path, or the target and negatives drawn once), then S = I O^T, the gradients G,
-E = G O, O += G^T I and I += E, every product from the values before the position's
-updates (hierarchical softmax first, then negative sampling on the updated inputs, as
-the kernel does). Generator draws in the kernel's order: the window, then the negatives.
+O += G^T I and I += E, every product from the values before the position's updates
+(hierarchical softmax first, then negative sampling on the updated inputs, as the
+kernel does), except hierarchical softmax's errors: context u's is taken against the
+path as contexts 1..u-1 left it, E = G O + L I, where L is G G^T below its diagonal, the
+contexts in the kernel's order (the window's, a repeated word once, where it first
+occurs, its gradients summed; beyond 64 contexts, a huge window, one row per
+occurrence, as the kernel keeps them). Negative sampling: E = G O. Generator draws in
+the kernel's order: the window, then the negatives.
 
 With `positions` above 1 (--batch-positions), that many consecutive positions draw their
 windows, take their hierarchical-softmax updates one by one, then share one draw of
@@ -18,16 +23,22 @@ from reference_word2vec import ReferenceTrainer
 
 class BatchReferenceTrainer(ReferenceTrainer):
     positions = 1  # consecutive positions sharing one draw of negatives (--batch-positions)
+    MERGED_CONTEXTS = 64  # the kernel's BATCH_MERGED_CONTEXTS
 
     def sigmoids(self, scores):
         index = np.clip(((scores + 6) * 83).astype(np.int64), 0, len(self.sigmoid_table) - 1)
         return self.sigmoid_table[index]
 
-    def update(self, matrix, rows, context, gradients):
+    def update(self, matrix, rows, context, gradients, sequential=False):
+        """rows: distinct. sequential: each context's error sees the earlier contexts'
+        updates of the rows (context in the kernel's order)."""
         inputs = self.input_vectors[context].copy()
         outputs = matrix[rows].copy()
         np.add.at(matrix, rows, (gradients.T @ inputs).astype(np.float32))
-        np.add.at(self.input_vectors, context, (gradients @ outputs).astype(np.float32))
+        errors = gradients @ outputs
+        if sequential:
+            errors += np.tril(gradients @ gradients.T, -1) @ inputs
+        np.add.at(self.input_vectors, context, errors.astype(np.float32))
 
     def train_sentence(self, sentence):
         assert not self.cbow, "the batched mode is for skip-gram"
@@ -52,10 +63,16 @@ class BatchReferenceTrainer(ReferenceTrainer):
         length = self.code_lengths[word]
         nodes = self.points[word, :length]
         labels = 1 - self.codes[word, :length].astype(np.float32)
+        if len(context) <= self.MERGED_CONTEXTS:
+            weights = {c: context.count(c) for c in context}  # first-seen order
+            context, weights = list(weights), np.array(list(weights.values()), np.float32)
+        else:
+            weights = np.ones(len(context), np.float32)
         scores = self.input_vectors[context] @ self.hs_vectors[nodes].T
         inside = (scores > -6) & (scores < 6)
         gradients = np.where(inside, (labels - self.sigmoids(scores)) * self.alpha, 0)
-        self.update(self.hs_vectors, nodes, context, gradients.astype(np.float32))
+        gradients = gradients.astype(np.float32) * weights[:, None]
+        self.update(self.hs_vectors, nodes, context, gradients, sequential=True)
 
     def ns_positions(self, positions):
         """positions: (target, contexts) pairs sharing one draw of negatives."""
