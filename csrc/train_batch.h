@@ -237,6 +237,8 @@ static inline __attribute__((always_inline)) void batch_update_distinct(
             real acc = out[j][c];
             for (int u = 0; u < k; u++) {
                 real g = G[(int64_t)u * stride + j];
+                /* out[j][c] read again, as before: then GCC compiles negative
+                 * sampling's loop as before, to the same bytes */
                 e[u] += g * (sequential ? acc : out[j][c]);
                 acc += g * x[u];
             }

@@ -22,7 +22,7 @@ enum { POSITIONS = 4096, MAX_CONTEXTS = 10 };
 enum { WHOLE, SCORES, GRADIENTS, UPDATE, DEFAULT_MODE, PHASES };
 static const char *const PHASE_NAMES[] = {"whole position (hs_position)", "scores",
                                           "gradients (hs_gradients)",
-                                          "update (batch_update_distinct)",
+                                          "update (update_path)",
                                           "default mode (hs_step per context)"};
 /* share of trained words with each code length 0..20 (scripts/bench_arith.py's counts) */
 static const double CODE_LENGTHS[] = {0, 0, 0, 0, .005, .01, .013, .019, .023, .024, .037,
@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
                                          gradients);
                 }
                 else
-                    batch_update_distinct(in, k, out, n, gradients, n, t.batch_err, dim);
+                    update_path(in, k, out, n, gradients, t.batch_err, dim);
             }
             double cycles = (double)(__rdtsc() - start) / POSITIONS;
             if (cycles < best) best = cycles;
