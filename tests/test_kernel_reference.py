@@ -117,8 +117,8 @@ def test_batched_kernel_matches_its_numpy_reference(hs, negative, positions, win
     reference.train(ids)
     assert np.abs(vectors[0] - _train.init_input_vectors(V, dim, 1)).max() > 1e-3
     # Up to 80 contexts of 12 words: every row takes many more updates, and the kernels
-    # themselves end up to 2.5e-4 apart ("short", where a few sums round across an entry
-    # of the sigmoid table); errors taken against the old output rows are 0.5 away
+    # themselves end up as much as 2.5e-4 apart ("short"); errors taken against the old
+    # output rows are 0.5 away
     tolerance = 2e-6 if window == WINDOW else 1e-3
     for got, want in zip(vectors, expected):
         np.testing.assert_allclose(got, want, atol=tolerance)
