@@ -204,7 +204,7 @@ static inline __attribute__((always_inline)) void dot_rows_of(
             acc0[j] = (vecf)_mm512_zextps256_ps512(_mm256_mul_ps(xt0, r));
             if (inputs > 1) acc1[j] = (vecf)_mm512_zextps256_ps512(_mm256_mul_ps(xt1, r));
         }
-        dim = whole;
+        dim = whole;  /* done with the slice: the loops and tails below stop before it */
     }
 #endif
     for (; c + W2V_VEC <= dim; c += W2V_VEC) {

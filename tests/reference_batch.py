@@ -63,9 +63,9 @@ class BatchReferenceTrainer(ReferenceTrainer):
         length = self.code_lengths[word]
         nodes = self.points[word, :length]
         labels = 1 - self.codes[word, :length].astype(np.float32)
-        if len(context) <= self.MERGED_CONTEXTS:
-            weights = {c: context.count(c) for c in context}  # first-seen order
-            context, weights = list(weights), np.array(list(weights.values()), np.float32)
+        if len(context) <= self.MERGED_CONTEXTS:  # repeats merged, in first-seen order
+            counts = {c: context.count(c) for c in context}
+            context, weights = list(counts), np.array(list(counts.values()), np.float32)
         else:
             weights = np.ones(len(context), np.float32)
         scores = self.input_vectors[context] @ self.hs_vectors[nodes].T
